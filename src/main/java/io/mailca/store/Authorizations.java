@@ -63,4 +63,10 @@ public class Authorizations {
                 "status = 'processing' and startedAt < ?1", startedBefore).range(0, limit - 1)
                 .list();
     }
+
+    /** Claims a stale challenge by moving its start time; true when this caller won. */
+    public boolean claim(String challengeId, Instant seenStartedAt, Instant now) {
+        return Challenge.update("startedAt = ?1 where id = ?2 and startedAt = ?3",
+                now, challengeId, seenStartedAt) == 1;
+    }
 }

@@ -19,4 +19,11 @@ public final class Ids {
         RANDOM.nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
+
+    /** A fresh challenge token: 256 bits, base64url (RFC 8555 §8.3 asks for at least 128). */
+    public static String token() {
+        var bytes = new byte[32];
+        RANDOM.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
 }
