@@ -1,6 +1,8 @@
 package io.mailca.registration;
 
+import io.mailca.issuance.BadCsrException;
 import io.mailca.issuance.CertificateAuthority;
+import io.mailca.issuance.CheckedCsr;
 import io.mailca.issuance.CertificateAuthority.RequestedCertificate;
 import io.mailca.policy.Decision;
 import io.mailca.policy.IdentifierPolicy;
@@ -129,7 +131,12 @@ public class OrderService {
         }
 
         // 1. The CSR must be well formed, signed, and carry an acceptable key.
-        var csr = ca.checkCsr(csrDer);
+        CheckedCsr csr;
+        try {
+            csr = ca.checkCsr(csrDer);
+        } catch (BadCsrException e) {
+            throw new AcmeProblem(ProblemType.BAD_CSR, e.getMessage());
+        }
         // 2. It must name exactly the order's identifiers.
         var ordered = new TreeSet<>(namesOf(order));
         var requested = new TreeSet<>(csr.names());
@@ -188,6 +195,14 @@ public class OrderService {
         audit.record("account:" + account.id, "certificate.issued", "serial:" + cert.serialHex,
                 "order=" + order.id + " names=" + cert.names + " notAfter=" + cert.notAfter);
         return order;
+    }
+
+    /** §7.4.2: the PEM chain of a certificate the account ordered. */
+    @Transactional
+    public String certificateChain(Account account, String certificateId) {
+        var cert = certificates.byId(certificateId).orElseThrow(() -> notFound("certificate"));
+        requireOwner(account, cert.accountId);
+        return ca.chainPem(cert.pem, cert.issuerId);
     }
 
     /** The identifiers of an order. */
