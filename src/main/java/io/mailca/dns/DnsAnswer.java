@@ -8,9 +8,9 @@ import org.xbill.DNS.Record;
 /**
  * The answer to one {@link DnsClient#lookup(String, int)}: the records of the asked type at the
  * end of any CNAME chain, the response code, and whether every response on the way carried the AD
- * bit (RFC 4035 §3.2.3, RFC 6840 §5.7), that is, whether the configured resolver validated it with
- * DNSSEC. {@code authenticated} is only as trustworthy as the path to the resolver: MailCA trusts it
- * for a resolver on the same host or a network it controls.
+ * bit (RFC 4035 §3.2.3, RFC 6840 §5.7), that is, whether the configured resolver validated it
+ * with DNSSEC. {@code authenticated} is only as trustworthy as the path to the resolver: MailCA
+ * trusts it for a resolver on the same host or a network it controls.
  *
  * @param name the name asked for, absolute, in lower case
  * @param type the record type asked for ({@link org.xbill.DNS.Type} constant)

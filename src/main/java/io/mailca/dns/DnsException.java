@@ -64,8 +64,9 @@ public final class DnsException extends Exception {
     }
 
     static DnsException network(String name, int type, Throwable cause) {
-        return new DnsException(Kind.NETWORK, name, type, "DNS problem: networking error looking up "
-                + Type.string(type) + " for " + name, cause);
+        return new DnsException(Kind.NETWORK, name, type,
+                "DNS problem: networking error looking up " + Type.string(type) + " for " + name,
+                cause);
     }
 
     static DnsException cnameLoop(String name, int type, String at) {

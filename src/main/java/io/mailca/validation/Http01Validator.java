@@ -83,6 +83,12 @@ import org.jboss.logging.Logger;
  * aborted. DNS lookups have the DNS client's own timeout.
  * </ul>
  *
+ * <p>Problem types (RFC 8555 §6.7): {@code malformed} for an identifier or token that cannot
+ * be fetched; {@code dns} when a host does not resolve; {@code connection} for refused, timed-out
+ * or broken connections and for every redirect that breaks a rule above; {@code unauthorized} for
+ * a status other than 200 or a body over the limit (the server declined to show the proof); and
+ * {@code incorrectResponse} for a body that is not the key authorization.
+ *
  * <p>Blocking: the caller runs it on a worker thread. Thread-safe; one instance serves all.
  */
 @ApplicationScoped

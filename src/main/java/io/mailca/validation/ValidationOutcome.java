@@ -27,7 +27,8 @@ public record ValidationOutcome(boolean valid, String problemType, String detail
 
     public ValidationOutcome {
         if (valid != (problemType == null) || valid != (detail == null)) {
-            throw new IllegalArgumentException("a valid outcome has no problem, an invalid one has");
+            throw new IllegalArgumentException(
+                    "a valid outcome has no problem, an invalid one has");
         }
     }
 

@@ -147,7 +147,9 @@ public final class KnotServer implements AutoCloseable {
         send(update);
     }
 
-    /** Adds records (zone-file lines relative to {@code zone}) to their RRsets (RFC 2136 §2.5.1). */
+    /**
+     * Adds records (zone-file lines relative to {@code zone}) to their RRsets (RFC 2136 §2.5.1).
+     */
     public void add(String zone, String... records) {
         var update = new Update(absolute(zone));
         parse(zone, records).forEach(update::add);
@@ -253,8 +255,8 @@ public final class KnotServer implements AutoCloseable {
     private static List<Record> parse(String zone, String... lines) {
         var text = String.join("\n", lines) + "\n";
         var result = new ArrayList<Record>();
-        try (var master = new Master(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)),
-                absolute(zone), 60)) {
+        var in = new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8));
+        try (var master = new Master(in, absolute(zone), 60)) {
             Record r;
             while ((r = master.nextRecord()) != null) {
                 result.add(r);
