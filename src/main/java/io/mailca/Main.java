@@ -92,5 +92,4 @@ public class Main {
             return 0;
         }
     }
-
 }
