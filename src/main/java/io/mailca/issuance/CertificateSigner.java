@@ -71,14 +71,20 @@ public final class CertificateSigner {
     /**
      * Signs one leaf.
      *
-     * @throws IllegalArgumentException when the leaf would outlive its issuer or start before
-     *     it
+     * <p>A notBefore earlier than the issuer's is moved up to the issuer's notBefore.
+     *
+     * @throws IllegalArgumentException when the leaf would outlive its issuer
      */
     public X509Certificate issue(LeafRequest request) {
         var notBefore = request.notBefore().truncatedTo(ChronoUnit.SECONDS);
         var notAfter = request.notAfter().truncatedTo(ChronoUnit.SECONDS);
-        if (notAfter.isAfter(issuerCertificate.getNotAfter().toInstant())
-                || notBefore.isBefore(issuerCertificate.getNotBefore().toInstant())) {
+        var issuerNotBefore = issuerCertificate.getNotBefore().toInstant();
+        // A leaf backdated for clock skew right after the CA was created would start before
+        // its issuer; starting with the issuer loses nothing.
+        if (notBefore.isBefore(issuerNotBefore)) {
+            notBefore = issuerNotBefore;
+        }
+        if (notAfter.isAfter(issuerCertificate.getNotAfter().toInstant())) {
             throw new IllegalArgumentException("leaf validity " + notBefore + " to " + notAfter
                     + " lies outside the issuer's");
         }
