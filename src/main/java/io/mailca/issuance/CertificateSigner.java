@@ -8,6 +8,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Date;
 import java.util.Objects;
 
+import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
@@ -93,7 +94,7 @@ public final class CertificateSigner {
         boolean withCommonName = firstName.length() <= MAX_COMMON_NAME;
         var subject = withCommonName
                 ? new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, firstName).build()
-                : new X500Name(new org.bouncycastle.asn1.x500.RDN[0]);
+                : new X500Name(new RDN[0]);
 
         var builder = new JcaX509v3CertificateBuilder(issuerCertificate, request.serial(),
                 Date.from(notBefore), Date.from(notAfter), subject, request.subjectKey());

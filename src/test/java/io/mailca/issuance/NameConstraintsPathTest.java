@@ -9,6 +9,7 @@ import java.security.cert.X509Certificate;
 import java.util.Date;
 import java.util.stream.Stream;
 
+import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +33,7 @@ class NameConstraintsPathTest {
                 Arguments.of("fail/www.other.test", new X500Name("CN=www.other.test"),
                         new GeneralName(GeneralName.dNSName, "www.other.test"),
                         "permitted subtree violation"),
-                Arguments.of("fail/ip-san-only", new X500Name(new org.bouncycastle.asn1.x500.RDN[0]),
+                Arguments.of("fail/ip-san-only", new X500Name(new RDN[0]),
                         new GeneralName(GeneralName.iPAddress, "192.0.2.25"),
                         "excluded subtree violation"));
     }
