@@ -112,16 +112,29 @@ public class DnsClient {
      * RFC 8305 §4 and ACME validators try them).
      *
      * @return the addresses; empty when the host exists but has neither AAAA nor A records
-     * @throws DnsException for NXDOMAIN and any failure to get an answer
+     * @throws DnsException for NXDOMAIN, for any failure of the A query, and for a failed AAAA
+     *     query when there is no A record
      */
     public List<InetAddress> addresses(String host) throws DnsException {
-        var aaaa = lookup(host, Type.AAAA);
-        if (aaaa.nxdomain()) {
+        DnsAnswer aaaa = null;
+        DnsException aaaaFailure = null;
+        try {
+            aaaa = lookup(host, Type.AAAA);
+        } catch (DnsException e) {
+            // Some nameservers still fail AAAA queries; IPv4 alone is then enough.
+            aaaaFailure = e;
+        }
+        if (aaaa != null && aaaa.nxdomain()) {
             throw DnsException.forRcode(Rcode.NXDOMAIN, aaaa.name(), Type.A);
         }
         var a = lookup(host, Type.A);
+        if (a.records().isEmpty() && aaaaFailure != null) {
+            throw aaaaFailure;
+        }
         var result = new ArrayList<InetAddress>();
-        aaaa.records(AAAARecord.class).forEach(r -> result.add(r.getAddress()));
+        if (aaaa != null) {
+            aaaa.records(AAAARecord.class).forEach(r -> result.add(r.getAddress()));
+        }
         a.records(ARecord.class).forEach(r -> result.add(r.getAddress()));
         return List.copyOf(result);
     }
