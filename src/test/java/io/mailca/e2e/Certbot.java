@@ -3,6 +3,7 @@ package io.mailca.e2e;
 import io.mailca.testsupport.MailcaProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +20,7 @@ final class Certbot {
 
     private final Path dir;
     private final MailcaProcess mailca;
+    private String lastRunLog = "";
 
     Certbot(Path dir, MailcaProcess mailca) {
         this.dir = dir;
@@ -32,7 +34,8 @@ final class Certbot {
 
     /**
      * Runs {@code certbot ARGS --non-interactive} with the private directories; a failure
-     * message shows certbot's own log too, since certbot prints only a summary.
+     * message shows the tail of what certbot logged during this run, since it prints only a
+     * summary.
      */
     Command.Result run(String... args) {
         var argv = new ArrayList<>(List.of("certbot"));
@@ -43,21 +46,45 @@ final class Certbot {
                 "--logs-dir", dir.resolve("logs").toString()));
         // certbot speaks HTTPS through Python requests, which trusts this bundle.
         var env = Map.of("REQUESTS_CA_BUNDLE", mailca.serviceCaPem().toString());
+        var logOffset = logSize();
         var result = new Command(argv, env, TIMEOUT).run();
+        lastRunLog = logSince(logOffset);
+        var lines = lastRunLog.lines().toList();
+        var tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
         return new Command.Result(argv, result.exitCode(), result.output(),
-                "---- certbot's log (tail) ----\n" + logTail());
+                "---- certbot's log of this run (tail) ----\n" + tail);
     }
 
-    private String logTail() {
-        var log = dir.resolve("logs/letsencrypt.log");
+    /**
+     * What certbot logged during the latest {@link #run}, HTTP exchanges with the server
+     * included. certbot appends every run to one file.
+     */
+    String lastRunLog() {
+        return lastRunLog;
+    }
+
+    private long logSize() {
         try {
-            if (!Files.exists(log)) {
-                return "(no log)";
-            }
-            var lines = Files.readAllLines(log);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+            return Files.exists(logFile()) ? Files.size(logFile()) : 0;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private String logSince(long offset) {
+        try {
+            if (!Files.exists(logFile())) {
+                return "(certbot wrote no log)";
+            }
+            var all = Files.readAllBytes(logFile());
+            var from = (int) Math.min(offset, all.length);
+            return new String(all, from, all.length - from, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private Path logFile() {
+        return dir.resolve("logs/letsencrypt.log");
     }
 }
