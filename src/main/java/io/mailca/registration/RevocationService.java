@@ -1,0 +1,113 @@
+package io.mailca.registration;
+
+import io.mailca.store.Account;
+import io.mailca.store.AuditLog;
+import io.mailca.store.Authorizations;
+import io.mailca.store.Certificates;
+import io.mailca.store.IssuedCertificate;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+import java.io.ByteArrayInputStream;
+import java.security.PublicKey;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+
+/** Certificate revocation (RFC 8555 §7.6). */
+@ApplicationScoped
+public class RevocationService {
+    /**
+     * CRLReason codes a subscriber may give (RFC 5280 §5.3.1): unspecified, keyCompromise,
+     * affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn. The others
+     * describe the CA itself or are not reasons at all.
+     */
+    static final Set<Integer> SUBSCRIBER_REASONS = Set.of(0, 1, 3, 4, 5, 9);
+
+    private final Certificates certificates;
+    private final Authorizations authorizations;
+    private final AuditLog audit;
+    private final Clock clock;
+
+    RevocationService(Certificates certificates, Authorizations authorizations, AuditLog audit,
+            Clock clock) {
+        this.certificates = certificates;
+        this.authorizations = authorizations;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    /**
+     * Revokes a certificate. Who may: the account that ordered it, an account holding valid
+     * authorizations for all its names, or a request signed with the certificate's own key
+     * ({@code account} null, {@code signingKey} the JWS key).
+     */
+    @Transactional
+    public IssuedCertificate revoke(Account account, PublicKey signingKey, byte[] certificateDer,
+            Integer reason) {
+        var code = reason == null ? 0 : reason;
+        if (!SUBSCRIBER_REASONS.contains(code)) {
+            throw new AcmeProblem(ProblemType.BAD_REVOCATION_REASON, "reason " + code
+                    + " is not accepted; use one of 0, 1, 3, 4, 5, 9 (RFC 5280 §5.3.1)");
+        }
+        var presented = parse(certificateDer);
+        var serialHex = presented.getSerialNumber().toString(16);
+        var stored = certificates.bySerial(serialHex)
+                .filter(c -> Arrays.equals(derOf(c), certificateDer))
+                .orElseThrow(() -> new AcmeProblem(ProblemType.MALFORMED, 404,
+                        "this certificate was not issued by MailCA", List.of(), null));
+
+        var actor = authorize(account, signingKey, presented, stored);
+        if (IssuedCertificate.REVOKED.equals(stored.status)) {
+            throw new AcmeProblem(ProblemType.ALREADY_REVOKED,
+                    "the certificate with serial " + serialHex + " is already revoked");
+        }
+        stored.status = IssuedCertificate.REVOKED;
+        stored.revokedAt = clock.instant();
+        stored.revocationReason = code;
+        audit.record(actor, "certificate.revoked", "serial:" + serialHex,
+                "reason=" + code + " names=" + stored.names);
+        return stored;
+    }
+
+    private String authorize(Account account, PublicKey signingKey, X509Certificate presented,
+            IssuedCertificate stored) {
+        if (account == null) {
+            if (!Arrays.equals(signingKey.getEncoded(), presented.getPublicKey().getEncoded())) {
+                throw new AcmeProblem(ProblemType.UNAUTHORIZED, "a revocation signed with a jwk"
+                        + " must be signed by the certificate's own key");
+            }
+            return "certificate-key:" + stored.serialHex;
+        }
+        if (account.id.equals(stored.accountId)) {
+            return "account:" + account.id;
+        }
+        var now = clock.instant();
+        for (var name : stored.names.split(",")) {
+            if (!authorizations.accountHoldsValid(account.id, name, now)) {
+                throw new AcmeProblem(ProblemType.UNAUTHORIZED, "this account neither ordered"
+                        + " the certificate nor holds a valid authorization for " + name);
+            }
+        }
+        return "account:" + account.id;
+    }
+
+    private static X509Certificate parse(byte[] der) {
+        try {
+            var factory = CertificateFactory.getInstance("X.509");
+            return (X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der));
+        } catch (CertificateException | RuntimeException e) {
+            throw new AcmeProblem(ProblemType.MALFORMED,
+                    "the certificate field is not a DER X.509 certificate");
+        }
+    }
+
+    private static byte[] derOf(IssuedCertificate certificate) {
+        var body = certificate.pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+        return Base64.getDecoder().decode(body);
+    }
+}

@@ -1,0 +1,38 @@
+package io.mailca.store;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
+import java.util.List;
+import java.util.Optional;
+
+/** Queries over {@link Order}. Callers hold the transaction. */
+@ApplicationScoped
+public class Orders {
+    public Optional<Order> byId(String id) {
+        return Optional.ofNullable(Order.findById(id));
+    }
+
+    /** Reads and locks an order, so that two finalize requests cannot both sign. */
+    public Optional<Order> byIdForUpdate(String id) {
+        return Optional.ofNullable(Order.findById(id, LockModeType.PESSIMISTIC_WRITE));
+    }
+
+    public void add(Order order) {
+        order.persist();
+    }
+
+    /** One page of an account's orders that are not invalid, oldest first. */
+    public List<Order> pageOfAccount(String accountId, int offset, int limit) {
+        return Order.<Order>find(
+                "accountId = ?1 and status <> 'invalid' order by createdAt, id", accountId)
+                .range(offset, offset + limit - 1)
+                .list();
+    }
+
+    /** Orders in a given status that use an authorization. */
+    public List<Order> usingAuthorization(String authorizationId, String status) {
+        return Order.<Order>find(
+                "select o from Order o join o.authorizationIds a where a = ?1 and o.status = ?2",
+                authorizationId, status).list();
+    }
+}
