@@ -16,7 +16,6 @@ import io.mailca.registration.RevocationService;
 import io.mailca.registration.ValidationWorker;
 import io.mailca.store.Certificates;
 import io.vertx.ext.web.RoutingContext;
-import jakarta.persistence.PersistenceException;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HEAD;
 import jakarta.ws.rs.HeaderParam;
@@ -132,14 +131,8 @@ public class AcmeResource {
                 optionalBoolean(payload, "termsOfServiceAgreed"),
                 Boolean.TRUE.equals(optionalBoolean(payload, "onlyReturnExisting")));
 
-        AccountService.Registration registration;
-        try {
-            registration = accounts.register(request.thumbprint(), request.jwkJson(), newAccount);
-        } catch (PersistenceException e) {
-            // Two requests raced to create the same key's account; the other one won.
-            registration = accounts.register(request.thumbprint(), request.jwkJson(),
-                    new NewAccount(null, null, true));
-        }
+        var registration = accounts.register(request.thumbprint(), request.jwkJson(),
+                newAccount);
 
         var account = registration.account();
         context.put(AccessLog.ACCOUNT, account.id);

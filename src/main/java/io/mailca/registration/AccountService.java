@@ -7,6 +7,7 @@ import io.mailca.store.Accounts;
 import io.mailca.store.AuditLog;
 import io.mailca.store.Authorizations;
 import io.mailca.store.Ids;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import java.net.URI;
@@ -46,9 +47,27 @@ public class AccountService {
     public record Registration(Account account, boolean created) {
     }
 
-    /** RFC 8555 §7.3 and §7.3.1: finds the account of a key, or creates one. */
-    @Transactional
+    /**
+     * RFC 8555 §7.3 and §7.3.1: finds the account of a key, or creates one. When two requests
+     * race to create the same key's account, the loser finds the winner's.
+     */
     public Registration register(String thumbprint, String jwk, NewAccount request) {
+        try {
+            return QuarkusTransaction.requiringNew()
+                    .call(() -> registerOnce(thumbprint, jwk, request));
+        } catch (AcmeProblem problem) {
+            throw problem;
+        } catch (RuntimeException e) {
+            var winner = QuarkusTransaction.requiringNew()
+                    .call(() -> accounts.byThumbprint(thumbprint));
+            if (winner.isEmpty()) {
+                throw e;
+            }
+            return new Registration(winner.get(), false);
+        }
+    }
+
+    private Registration registerOnce(String thumbprint, String jwk, NewAccount request) {
         var existing = accounts.byThumbprint(thumbprint);
         if (existing.isPresent()) {
             return new Registration(existing.get(), false);

@@ -172,7 +172,7 @@ public class AuthorizationService {
         audit.record("validation", valid ? "challenge.valid" : "challenge.invalid",
                 authz.identifierValue, "type=" + challenge.type + " authz=" + authz.id
                         + (valid ? "" : " problem=" + problemType.shortName() + " " + detail));
-        Authorization.getEntityManager().flush();
+        authorizations.flush();
 
         for (var order : waiting) {
             updateOrder(order, now);

@@ -69,4 +69,9 @@ public class Authorizations {
         return Challenge.update("startedAt = ?1 where id = ?2 and startedAt = ?3",
                 now, challengeId, seenStartedAt) == 1;
     }
+
+    /** Writes pending changes, so that queries later in the transaction see them. */
+    public void flush() {
+        Authorization.getEntityManager().flush();
+    }
 }
