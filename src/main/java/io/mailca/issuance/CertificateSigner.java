@@ -8,6 +8,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Date;
 import java.util.Objects;
 
+import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
@@ -71,14 +72,20 @@ public final class CertificateSigner {
     /**
      * Signs one leaf.
      *
-     * @throws IllegalArgumentException when the leaf would outlive its issuer or start before
-     *     it
+     * <p>A notBefore earlier than the issuer's is moved up to the issuer's notBefore.
+     *
+     * @throws IllegalArgumentException when the leaf would outlive its issuer
      */
     public X509Certificate issue(LeafRequest request) {
         var notBefore = request.notBefore().truncatedTo(ChronoUnit.SECONDS);
         var notAfter = request.notAfter().truncatedTo(ChronoUnit.SECONDS);
-        if (notAfter.isAfter(issuerCertificate.getNotAfter().toInstant())
-                || notBefore.isBefore(issuerCertificate.getNotBefore().toInstant())) {
+        var issuerNotBefore = issuerCertificate.getNotBefore().toInstant();
+        // A leaf backdated for clock skew right after the CA was created would start before
+        // its issuer; starting with the issuer loses nothing.
+        if (notBefore.isBefore(issuerNotBefore)) {
+            notBefore = issuerNotBefore;
+        }
+        if (notAfter.isAfter(issuerCertificate.getNotAfter().toInstant())) {
             throw new IllegalArgumentException("leaf validity " + notBefore + " to " + notAfter
                     + " lies outside the issuer's");
         }
@@ -87,7 +94,7 @@ public final class CertificateSigner {
         boolean withCommonName = firstName.length() <= MAX_COMMON_NAME;
         var subject = withCommonName
                 ? new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, firstName).build()
-                : new X500Name(new org.bouncycastle.asn1.x500.RDN[0]);
+                : new X500Name(new RDN[0]);
 
         var builder = new JcaX509v3CertificateBuilder(issuerCertificate, request.serial(),
                 Date.from(notBefore), Date.from(notAfter), subject, request.subjectKey());

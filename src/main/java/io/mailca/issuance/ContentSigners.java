@@ -1,15 +1,14 @@
 package io.mailca.issuance;
 
 import java.security.PrivateKey;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-
-import java.security.cert.CertificateException;
-import java.security.cert.X509Certificate;
 
 /**
  * Bouncy Castle content signers over JCA keys. The provider name lets a key that lives in a

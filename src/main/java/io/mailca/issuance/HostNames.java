@@ -28,7 +28,7 @@ final class HostNames {
         if (lower.length() > MAX_NAME) {
             throw new IllegalArgumentException(quoted + " is longer than 253 characters");
         }
-        if (lower.startsWith("*.") || lower.contains("*")) {
+        if (lower.contains("*")) {
             throw new IllegalArgumentException(quoted
                     + " is a wildcard; certificates name each mail host explicitly");
         }

@@ -1,7 +1,6 @@
 package io.mailca.store;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.LockModeType;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
@@ -17,7 +16,7 @@ public class Authorities {
      * starting at the same moment waits here, then finds the CA the first one created.
      */
     public void lockForCreation() {
-        CaLock.findById(1, LockModeType.PESSIMISTIC_WRITE);
+        RowLocks.lock("ca_lock", 1);
     }
 
     public List<Authority> all() {

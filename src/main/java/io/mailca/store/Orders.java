@@ -1,7 +1,6 @@
 package io.mailca.store;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.LockModeType;
 import java.util.List;
 import java.util.Optional;
 
@@ -14,7 +13,15 @@ public class Orders {
 
     /** Reads and locks an order, so that two finalize requests cannot both sign. */
     public Optional<Order> byIdForUpdate(String id) {
-        return Optional.ofNullable(Order.findById(id, LockModeType.PESSIMISTIC_WRITE));
+        if (!RowLocks.lock("acme_order", id)) {
+            return Optional.empty();
+        }
+        var order = Order.<Order>findById(id);
+        if (order != null) {
+            // Read again under the lock: the session may hold a copy from before it.
+            Order.getEntityManager().refresh(order);
+        }
+        return Optional.ofNullable(order);
     }
 
     public void add(Order order) {
