@@ -34,8 +34,8 @@ final class Certbot {
 
     /**
      * Runs {@code certbot ARGS --non-interactive} with the private directories; a failure
-     * message shows the tail of what certbot logged during this run, since it prints only a
-     * summary.
+     * message shows the tails of what certbot logged during this run (it prints only a
+     * summary) and of MailCA's log.
      */
     Command.Result run(String... args) {
         var argv = new ArrayList<>(List.of("certbot"));
@@ -49,10 +49,16 @@ final class Certbot {
         var logOffset = logSize();
         var result = new Command(argv, env, TIMEOUT).run();
         lastRunLog = logSince(logOffset);
-        var lines = lastRunLog.lines().toList();
-        var tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
+        // The server's side of a failure (a 500's cause) is in MailCA's log, not certbot's.
         return new Command.Result(argv, result.exitCode(), result.output(),
-                "---- certbot's log of this run (tail) ----\n" + tail);
+                "---- certbot's log of this run (tail) ----\n" + tail(lastRunLog, 80)
+                        + "\n---- MailCA's log since its latest start (tail) ----\n"
+                        + tail(mailca.logOfCurrentRun(), 80));
+    }
+
+    private static String tail(String text, int lines) {
+        var all = text.lines().toList();
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
 
     /**

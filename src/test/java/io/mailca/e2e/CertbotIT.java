@@ -55,6 +55,17 @@ class CertbotIT {
             assertThat(firstStart).contains(mailca.directoryUrl());
             assertThat(firstStart.replace(":", "").toLowerCase(Locale.ROOT))
                     .contains(rootFingerprint);
+
+            // MAILCA_DATA_DIR holds everything MailCA keeps, the embedded database included;
+            // nothing lands in the working directory beside it.
+            try (var entries = Files.list(mailca.workDir())) {
+                assertThat(entries.map(p -> p.getFileName().toString()))
+                        .containsExactlyInAnyOrder("data", "mailca.log");
+            }
+            if (store == Store.EMBEDDED) {
+                assertThat(mailca.dataDir().resolve("mailca.mv.db")).isRegularFile();
+            }
+
             var rootPem = tmp.resolve("root.pem");
             Files.write(rootPem, mailca.getPublic("/ca/root.pem").body());
 

@@ -79,6 +79,8 @@ public final class MailcaProcess implements AutoCloseable {
         env.put("QUARKUS_HTTP_PORT", String.valueOf(httpPort));
         env.put("QUARKUS_HTTP_SSL_PORT", String.valueOf(sslPort));
         env.put("MAILCA_VALIDATION_HTTP01_PORT", String.valueOf(http01Port));
+        // Test mail hosts live on 127.0.0.1; production refuses loopback validation targets.
+        env.put("MAILCA_VALIDATION_HTTP01_ALLOW_LOOPBACK", "true");
         if (builder.dnsResolver != null) {
             env.put("MAILCA_DNS_RESOLVER", builder.dnsResolver);
         }
