@@ -94,11 +94,7 @@ final class AccountKey {
 
     /** RFC 7638 thumbprint, base64url, as a key authorization ends with (§8.1). */
     String thumbprint() {
-        try {
-            return publicJwk.calculateBase64urlEncodedThumbprint(HashUtil.SHA_256);
-        } catch (JoseException e) {
-            throw new IllegalStateException(e);
-        }
+        return publicJwk.calculateBase64urlEncodedThumbprint(HashUtil.SHA_256);
     }
 
     /** Signs with the key itself in the header ({@code jwk}). */
