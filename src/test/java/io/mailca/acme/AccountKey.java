@@ -33,6 +33,11 @@ final class AccountKey {
         }
     }
 
+    /** A key pair made elsewhere (acme4j's, or a certificate's) with its JWS algorithm. */
+    static AccountKey of(KeyPair pair, String alg) {
+        return new AccountKey(pair, alg);
+    }
+
     static AccountKey es256() {
         return ec("secp256r1", "ES256");
     }
