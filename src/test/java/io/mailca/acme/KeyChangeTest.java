@@ -16,7 +16,8 @@ class KeyChangeTest {
     @Test
     void newKeyReplacesTheOldOne() {
         var account = AcmeHttp.register();
-        var newKey = AccountKey.es384();
+        // Same key type: the old key's signature must fail as a signature, not as an algorithm.
+        var newKey = AccountKey.es256();
 
         var reply = keyChange(account, newKey, null);
 
@@ -36,6 +37,23 @@ class KeyChangeTest {
         assertThat(rolled.postAsGet(account.url()).status()).isEqualTo(200);
         assertThat(rolled.post(AcmeHttp.NEW_ORDER, AcmeHttp.orderPayload("mx1.example.test"))
                 .status()).isEqualTo(201);
+    }
+
+    @Test
+    void newKeyMayBeOfAnotherType() {
+        var account = AcmeHttp.register();
+        var newKey = AccountKey.ed25519();
+
+        var reply = keyChange(account, newKey, null);
+
+        assertThat(reply.status()).as("%s", reply).isEqualTo(200);
+        var rolled = new AcmeHttp.Account(newKey, account.url());
+        assertThat(rolled.postAsGet(account.url()).status()).isEqualTo(200);
+        // The old ES256 key cannot sign for an Ed25519 account.
+        var signedByOldKey = account.postAsGet(account.url());
+        assertThat(signedByOldKey.status()).as("%s", signedByOldKey).isEqualTo(400);
+        assertThat(signedByOldKey.problemType())
+                .isEqualTo(AcmeHttp.ERROR + "badSignatureAlgorithm");
     }
 
     @Test

@@ -39,7 +39,7 @@ class OrderLifecycleTest {
             var read = account.postAsGet(challenge.get("url").asText());
             assertThat(read.status()).isEqualTo(200);
             assertThat(read.json()).isEqualTo(challenge);
-            assertThat(read.header("Link")).contains("<" + authzUrl + ">;rel=\"up\"");
+            assertThat(read.headers("Link")).contains("<" + authzUrl + ">;rel=\"up\"");
         }
     }
 
