@@ -40,6 +40,21 @@ class FinalizeAndRevokeTest {
     }
 
     @Test
+    void finalizingAValidOrderAgainIsOrderNotReady() {
+        var account = AcmeHttp.register();
+        var issued = Issuance.issue(account, "smtp2.example.test");
+        var order = account.postAsGet(issued.orderUrl()).json();
+
+        var reply = account.post(order.get("finalize").asText(), Issuance.finalizePayload(
+                Issuance.csr(Issuance.certificateKey(), "smtp2.example.test")));
+
+        assertThat(reply.status()).as("%s", reply).isEqualTo(403);
+        assertThat(reply.problemType()).isEqualTo(AcmeHttp.ERROR + "orderNotReady");
+        assertThat(account.postAsGet(issued.orderUrl()).json().get("certificate").asText())
+                .isEqualTo(order.get("certificate").asText());
+    }
+
+    @Test
     void chainIsServedAsPemCertificateChain() {
         var account = AcmeHttp.register();
         var issued = Issuance.issue(account, "imap1.example.test");

@@ -98,6 +98,23 @@ class NewAccountTest {
         assertThat(reply.problemType()).isEqualTo(AcmeHttp.ERROR + "malformed");
     }
 
+    @Test
+    void deactivatedAccountSignsNothingMore() {
+        var account = AcmeHttp.register();
+
+        var deactivated = account.post(account.url(), "{\"status\":\"deactivated\"}");
+
+        assertThat(deactivated.status()).as("%s", deactivated).isEqualTo(200);
+        assertThat(deactivated.json().get("status").asText()).isEqualTo("deactivated");
+        // §7.3.6: no further request authorized by the account's key is accepted.
+        var order = account.post(AcmeHttp.NEW_ORDER, AcmeHttp.orderPayload("mx1.example.test"));
+        assertThat(order.status()).as("%s", order).isEqualTo(403);
+        assertThat(order.problemType()).isEqualTo(AcmeHttp.ERROR + "unauthorized");
+        var lookup = newAccount(account.key(), "{\"onlyReturnExisting\":true}");
+        assertThat(lookup.status()).as("%s", lookup).isEqualTo(403);
+        assertThat(lookup.problemType()).isEqualTo(AcmeHttp.ERROR + "unauthorized");
+    }
+
     private static AcmeHttp.Reply newAccount(AccountKey key, String payload) {
         return AcmeHttp.post(AcmeHttp.NEW_ACCOUNT,
                 key.signWithJwk(AcmeHttp.NEW_ACCOUNT, AcmeHttp.nonce(), payload));
