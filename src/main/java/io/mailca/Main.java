@@ -47,7 +47,7 @@ public class Main {
 
         // MailCA's own HTTPS certificate must exist before the HTTPS listener starts, and it
         // comes from the separate service issuer, never from the corporate root.
-        var dataDir = Path.of(setting("mailca.data-dir", "data"));
+        var dataDir = Path.of(setting("mailca.data-dir", "./data"));
         var names = Arrays.stream(setting("mailca.https.names", DEFAULT_HTTPS_NAMES).split(","))
                 .map(String::trim).filter(s -> !s.isEmpty()).toList();
         try {

@@ -1,8 +1,10 @@
 package io.mailca.dns;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -35,6 +37,7 @@ import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
+import org.xbill.DNS.hosts.HostsFileParser;
 
 /**
  * The one DNS client of MailCA. Every lookup asks one configured recursive resolver (or the
@@ -64,6 +67,7 @@ public class DnsClient {
 
     private final Resolver resolver;
     private final Duration timeout;
+    private final HostsFileParser hosts;
 
     /**
      * For CDI; see the class comment for the keys.
@@ -71,14 +75,25 @@ public class DnsClient {
      * @param resolver resolver address, or empty for the system's resolvers
      * @param timeout time allowed for each query message
      */
+    public DnsClient(Optional<String> resolver, Duration timeout) {
+        this(resolver, timeout, Optional.empty());
+    }
+
+    /**
+     * @param hostsFile a hosts file consulted before DNS for host addresses, as the system
+     *     resolver does ({@code files dns}); empty for DNS alone
+     */
     @Inject
     public DnsClient(@ConfigProperty(name = "mailca.dns.resolver") Optional<String> resolver,
-            @ConfigProperty(name = "mailca.dns.timeout", defaultValue = "5s") Duration timeout) {
+            @ConfigProperty(name = "mailca.dns.timeout", defaultValue = "5s") Duration timeout,
+            @ConfigProperty(name = "mailca.dns.hosts-file") Optional<String> hostsFile) {
         this.resolver = resolver.filter(s -> !s.isBlank())
                 .map(DnsClient::resolverAt)
                 .orElseGet(ExtendedResolver::new);
         this.timeout = timeout;
         this.resolver.setTimeout(timeout);
+        this.hosts = hostsFile.filter(f -> !f.isBlank())
+                .map(f -> new HostsFileParser(Path.of(f))).orElse(null);
     }
 
     /**
@@ -116,6 +131,10 @@ public class DnsClient {
      *     query when there is no A record
      */
     public List<InetAddress> addresses(String host) throws DnsException {
+        var fromFile = fromHostsFile(host);
+        if (!fromFile.isEmpty()) {
+            return fromFile;
+        }
         DnsAnswer aaaa = null;
         DnsException aaaaFailure = null;
         try {
@@ -137,6 +156,22 @@ public class DnsClient {
         }
         a.records(ARecord.class).forEach(r -> result.add(r.getAddress()));
         return List.copyOf(result);
+    }
+
+    private List<InetAddress> fromHostsFile(String host) {
+        if (hosts == null) {
+            return List.of();
+        }
+        try {
+            var name = Name.fromString(host.endsWith(".") ? host : host + ".");
+            var result = new ArrayList<InetAddress>();
+            hosts.getAddressForHost(name, Type.AAAA).ifPresent(result::add);
+            hosts.getAddressForHost(name, Type.A).ifPresent(result::add);
+            return result;
+        } catch (IOException | RuntimeException e) {
+            LOG.debugf("hosts file not usable for %s: %s", host, e.getMessage());
+            return List.of();
+        }
     }
 
     /**

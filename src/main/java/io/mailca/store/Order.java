@@ -47,7 +47,7 @@ public class Order extends PanacheEntityBase {
     @Column(name = "created_at")
     public Instant createdAt;
 
-    @ElementCollection(fetch = FetchType.LAZY)
+    @ElementCollection(fetch = FetchType.EAGER)
     @CollectionTable(name = "order_authz", joinColumns = @JoinColumn(name = "order_id"))
     @Column(name = "authz_id")
     public List<String> authorizationIds = new ArrayList<>();
