@@ -105,9 +105,6 @@ public class OrderService {
         var order = orders.byId(orderId).orElseThrow(() -> notFound("order"));
         requireOwner(account, order.accountId);
         refresh(order);
-        // The front end writes the authorization URLs after this transaction has closed;
-        // refresh reads them only for a pending or ready order, so load them here for all.
-        order.authorizationIds.size();
         return order;
     }
 
