@@ -70,6 +70,11 @@ public class AccountService {
     private Registration registerOnce(String thumbprint, String jwk, NewAccount request) {
         var existing = accounts.byThumbprint(thumbprint);
         if (existing.isPresent()) {
+            // §7.3.6: a deactivated account's key authorizes nothing, not even the lookup.
+            if (!"valid".equals(existing.get().status)) {
+                throw new AcmeProblem(ProblemType.UNAUTHORIZED, "the account of this key is "
+                        + existing.get().status + " and can no longer be used");
+            }
             return new Registration(existing.get(), false);
         }
         if (request.onlyReturnExisting()) {

@@ -1,0 +1,120 @@
+package io.mailca.testsupport;
+
+import io.mailca.issuance.Pem;
+import io.mailca.issuance.ServiceTls;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * Everything a {@code @QuarkusTest} of the ACME server needs outside the JVM: the HTTPS
+ * certificate files (which Quarkus reads at start), a real Knot DNS server answering every
+ * name of {@code example.test} with 127.0.0.1, and the JVM's PostgreSQL cluster.
+ *
+ * <p>Every test class names it with {@code restrictToAnnotatedClass = false}, so that all of
+ * them share one application start:
+ *
+ * <pre>{@code
+ * @QuarkusTest
+ * @QuarkusTestResource(value = AcmeTestServers.class, restrictToAnnotatedClass = false)
+ * class NewNonceTest { ... }
+ * }</pre>
+ *
+ * <p>The port on which http-01 validation connects is chosen here and published as the system
+ * property {@value #HTTP01_PORT_PROPERTY}: the test resource may live in another class loader
+ * than the test, so a static field would not be seen by both. Tests serve the challenge with a
+ * JDK {@code HttpServer} on that port. The JVM's default {@link SSLContext} trusts the HTTPS
+ * service issuer, so acme4j and {@code java.net.http} clients reach the server as they would in
+ * production.
+ */
+public final class AcmeTestServers implements QuarkusTestResourceLifecycleManager {
+    /** Where the test profile keeps MailCA's data ({@code %test.mailca.data-dir}). */
+    public static final Path DATA_DIR = Path.of("target/test-data");
+    /** The HTTPS certificate files and the service issuer ({@code service-ca.pem}). */
+    public static final Path HTTPS_DIR = DATA_DIR.resolve("https");
+    /** The system property that carries the http-01 port. */
+    public static final String HTTP01_PORT_PROPERTY = "mailca.test.http01-port";
+    /** The fixed test ports of application.properties. */
+    public static final int HTTP_PORT = 8081;
+    public static final int HTTPS_PORT = 8444;
+    public static final String ACME_BASE = "https://localhost:" + HTTPS_PORT + "/acme";
+    public static final String DIRECTORY = ACME_BASE + "/directory";
+
+    private static KnotServer knot;
+
+    @Override
+    public synchronized Map<String, String> start() {
+        try {
+            ServiceTls.ensure(HTTPS_DIR, List.of("localhost", "127.0.0.1"), Clock.systemUTC());
+            SSLContext.setDefault(trusting(HTTPS_DIR.resolve(ServiceTls.ISSUER_FILE)));
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("could not prepare the HTTPS listener's files", e);
+        }
+        if (knot == null) {
+            // Every host of the mail domain points at this machine, where the tests answer.
+            knot = KnotServer.builder().zone(KnotServer.EXAMPLE_TEST,
+                    KnotServer.soa(KnotServer.EXAMPLE_TEST) + "* A 127.0.0.1\n").start();
+            Runtime.getRuntime().addShutdownHook(new Thread(knot::close, "knot-stop"));
+        }
+        var http01Port = System.getProperty(HTTP01_PORT_PROPERTY);
+        if (http01Port == null) {
+            http01Port = String.valueOf(freePort());
+            System.setProperty(HTTP01_PORT_PROPERTY, http01Port);
+        }
+        var pg = PostgresResource.shared();
+        return Map.of(
+                "mailca.dns.resolver", knot.address(),
+                "mailca.validation.http01-port", http01Port,
+                "quarkus.datasource.jdbc.url", pg.jdbcUrl(),
+                "quarkus.datasource.username", pg.username(),
+                "quarkus.datasource.password", pg.password());
+    }
+
+    @Override
+    public void stop() {
+        // Knot and PostgreSQL belong to the JVM: a later application start reuses them.
+    }
+
+    /** The port http-01 validation connects to, as published by {@link #start()}. */
+    public static int http01Port() {
+        var port = System.getProperty(HTTP01_PORT_PROPERTY);
+        if (port == null) {
+            throw new IllegalStateException("AcmeTestServers has not started");
+        }
+        return Integer.parseInt(port);
+    }
+
+    /** A TLS context that trusts exactly the certificates in {@code pemFile}. */
+    public static SSLContext trusting(Path pemFile) throws IOException, GeneralSecurityException {
+        var store = KeyStore.getInstance(KeyStore.getDefaultType());
+        store.load(null, null);
+        var i = 0;
+        for (var certificate : Pem.readCertificates(Files.readString(pemFile))) {
+            store.setCertificateEntry("anchor-" + i++, certificate);
+        }
+        var factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(store);
+        var context = SSLContext.getInstance("TLS");
+        context.init(null, factory.getTrustManagers(), null);
+        return context;
+    }
+
+    private static int freePort() {
+        try (var socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
