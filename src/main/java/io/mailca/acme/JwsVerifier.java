@@ -58,21 +58,11 @@ public class JwsVerifier {
     public SignedRequest verify(String contentType, byte[] body, String requestUrl,
             KeyMode mode) {
         requireJoseContentType(contentType);
-        var jws = AcmeJson.parseObject(body, "the request body");
-        for (var it = jws.fieldNames(); it.hasNext(); ) {
-            var name = it.next();
-            if (!JWS_MEMBERS.contains(name)) {
-                throw new AcmeProblem(ProblemType.MALFORMED, "unexpected JWS member '"
-                        + clip(name) + "'; use the flattened JSON serialization with only"
-                        + " protected, payload and signature");
-            }
-        }
-        var encodedHeader = member(jws, "protected");
-        var encodedPayload = member(jws, "payload");
-        var encodedSignature = member(jws, "signature");
-        var header = AcmeJson.parseObject(AcmeJson.base64url(encodedHeader, "protected"),
-                "the protected header");
-        AcmeJson.base64url(encodedSignature, "signature");
+        var parts = parse(body);
+        var header = parts.header();
+        var encodedHeader = parts.encodedHeader();
+        var encodedPayload = parts.encodedPayload();
+        var encodedSignature = parts.encodedSignature();
 
         var verified = verifySignature(header, encodedHeader, encodedPayload, encodedSignature,
                 mode);
@@ -102,6 +92,39 @@ public class JwsVerifier {
         }
         return new SignedRequest(verified.account(), verified.key(), verified.jwkJson(),
                 verified.thumbprint(), payload, url);
+    }
+
+    /**
+     * The parts of a flattened JSON JWS (RFC 7515 §7.2.2) as they arrived: the decoded
+     * protected header and the three base64url members.
+     */
+    record Parts(ObjectNode header, String encodedHeader, String encodedPayload,
+            String encodedSignature) {
+    }
+
+    /**
+     * Reads a request body as a flattened JWS without looking at keys, nonces or the database:
+     * the part that sees raw client bytes first, kept pure so it can be fuzzed.
+     *
+     * @throws AcmeProblem ({@code malformed}) for anything that is not such a JWS
+     */
+    static Parts parse(byte[] body) {
+        var jws = AcmeJson.parseObject(body, "the request body");
+        for (var it = jws.fieldNames(); it.hasNext(); ) {
+            var name = it.next();
+            if (!JWS_MEMBERS.contains(name)) {
+                throw new AcmeProblem(ProblemType.MALFORMED, "unexpected JWS member '"
+                        + clip(name) + "'; use the flattened JSON serialization with only"
+                        + " protected, payload and signature");
+            }
+        }
+        var encodedHeader = member(jws, "protected");
+        var encodedPayload = member(jws, "payload");
+        var encodedSignature = member(jws, "signature");
+        var header = AcmeJson.parseObject(AcmeJson.base64url(encodedHeader, "protected"),
+                "the protected header");
+        AcmeJson.base64url(encodedSignature, "signature");
+        return new Parts(header, encodedHeader, encodedPayload, encodedSignature);
     }
 
     /**
@@ -219,7 +242,7 @@ public class JwsVerifier {
         return new Verified(account, key, jwkJson, thumbprint);
     }
 
-    private static PublicJsonWebKey parseJwk(JsonNode node) {
+    static PublicJsonWebKey parseJwk(JsonNode node) {
         if (node == null || !node.isObject()) {
             throw new AcmeProblem(ProblemType.MALFORMED, "jwk must be a JSON object");
         }
