@@ -49,7 +49,36 @@ final class AcmeJson {
         if (node == null || !node.isObject()) {
             throw new AcmeProblem(ProblemType.MALFORMED, what + " must be a JSON object");
         }
+        if (holdsNul(node)) {
+            throw new AcmeProblem(ProblemType.MALFORMED, what + " holds a NUL character;"
+                    + " no ACME field may");
+        }
         return (ObjectNode) node;
+    }
+
+    /**
+     * Whether a name or string anywhere in the tree holds U+0000. No ACME field has a use for
+     * it, it truncates names in C code that reads certificates, and PostgreSQL cannot store it
+     * (a nonce or identifier with one made a lookup fail with a 500).
+     */
+    private static boolean holdsNul(JsonNode node) {
+        if (node.isTextual()) {
+            return node.textValue().indexOf('\u0000') >= 0;
+        }
+        for (var it = node.fields(); it.hasNext(); ) {
+            var field = it.next();
+            if (field.getKey().indexOf('\u0000') >= 0 || holdsNul(field.getValue())) {
+                return true;
+            }
+        }
+        if (node.isArray()) {
+            for (var element : node) {
+                if (holdsNul(element)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Decodes unpadded base64url (RFC 7515 §2), refusing padding and foreign characters. */
