@@ -380,6 +380,12 @@ public class AcmeResource {
     private SignedRequest verify(String contentType, byte[] body, UriInfo uri, KeyMode mode,
             RoutingContext context) {
         var requestUri = uri.getRequestUri();
+        // No id of MailCA holds a NUL, and PostgreSQL cannot even compare one: refuse it here
+        // rather than let a lookup fail with a 500.
+        if (uri.getPath().indexOf('\u0000') >= 0) {
+            throw new AcmeProblem(ProblemType.MALFORMED, 404, "no such resource", List.of(),
+                    null);
+        }
         var url = urls.requestUrl(requestUri.getRawPath(), requestUri.getRawQuery());
         var request = jws.verify(contentType, body == null ? new byte[0] : body, url, mode);
         if (request.account() != null) {
