@@ -1,11 +1,14 @@
 package io.mailca.acme;
 
 import io.mailca.registration.Nonces;
+import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -17,14 +20,41 @@ import org.jboss.logging.Logger;
 public class EdgeProblems {
     private static final Logger LOG = Logger.getLogger(EdgeProblems.class);
 
-    private final Nonces nonces;
+    /** Just before Quarkus's own body limit (RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT, -2). */
+    private static final int BEFORE_UPLOAD_LIMIT = -3;
 
-    EdgeProblems(Nonces nonces) {
+    private final Nonces nonces;
+    private final long maxBodySize;
+
+    EdgeProblems(Nonces nonces,
+            @ConfigProperty(name = "quarkus.http.limits.max-body-size") Optional<MemorySize> max) {
         this.nonces = nonces;
+        this.maxBodySize = max.map(MemorySize::asLongValue).orElse(Long.MAX_VALUE);
     }
 
     void install(@Observes Router router) {
         router.route().order(Integer.MIN_VALUE).failureHandler(this::handle);
+        router.route().order(BEFORE_UPLOAD_LIMIT).handler(this::refuseOversizedBody);
+    }
+
+    /**
+     * Quarkus answers a declared Content-Length over the limit with an empty 413; this answers
+     * first, with a problem document. The connection closes, as the body is left unread.
+     */
+    private void refuseOversizedBody(RoutingContext context) {
+        var length = context.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+        long declared;
+        try {
+            declared = length == null ? -1 : Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            declared = -1;
+        }
+        if (declared <= maxBodySize) {
+            context.next();
+            return;
+        }
+        context.response().putHeader(HttpHeaders.CONNECTION, "close");
+        problem(context, 413);
     }
 
     private void handle(RoutingContext context) {
@@ -34,6 +64,10 @@ public class EdgeProblems {
             context.next();
             return;
         }
+        problem(context, status);
+    }
+
+    private void problem(RoutingContext context, int status) {
         var acme = context.normalizedPath().startsWith(AcmeUrls.ROOT + "/");
         var detail = switch (status) {
             case 413 -> "the request body is larger than the server accepts";
