@@ -209,8 +209,13 @@ public final class CsrCheck {
                             : "CSR carries extension " + oid.getId() + " more than once");
                 }
                 if (oid.equals(Extension.subjectAlternativeName)) {
-                    for (var name : GeneralNames.getInstance(extension.getParsedValue())
-                            .getNames()) {
+                    var sans = GeneralNames.getInstance(extension.getParsedValue()).getNames();
+                    // RFC 5280 §4.2.1.6: GeneralNames holds at least one name.
+                    if (sans.length == 0) {
+                        throw new BadCsrException("CSR carries an empty subjectAltName"
+                                + " extension");
+                    }
+                    for (var name : sans) {
                         names.add(dnsName(name));
                     }
                 }
