@@ -70,7 +70,9 @@ class MailHostPolicyFlowTest {
     @Test
     void caaNamingAnotherCaOnlyRefusesWithCaaAfterTheChallenge() {
         var account = AcmeHttp.register();
-        AcmeTestServers.knot().replace(ZONE, "mx-caa-deny CAA 0 issue \"letsencrypt.org\"");
+        // A name with records of its own no longer matches the zone's "* A": give it one.
+        AcmeTestServers.knot().replace(ZONE, "mx-caa-deny A 127.0.0.1",
+                "mx-caa-deny CAA 0 issue \"letsencrypt.org\"");
         var order = AcmeHttp.newOrder(account, "mx-caa-deny.example.test");
         var authzUrl = order.json().get("authorizations").get(0).asText();
 
@@ -93,12 +95,14 @@ class MailHostPolicyFlowTest {
     @Test
     void caaThatPermitsMailcaOrNoCaaIsIssued() throws Exception {
         var account = AcmeHttp.register();
-        AcmeTestServers.knot().replace(ZONE,
+        AcmeTestServers.knot().replace(ZONE, "mx-caa-allow A 127.0.0.1",
                 "mx-caa-allow CAA 0 issue \"letsencrypt.org\"",
                 "mx-caa-allow CAA 0 issue \"mailca.example.test\"");
-        AcmeTestServers.knot().replace(ZONE, "mx-caa-acct CAA 0 issue \"mailca.example.test;"
+        AcmeTestServers.knot().replace(ZONE, "mx-caa-acct A 127.0.0.1",
+                "mx-caa-acct CAA 0 issue \"mailca.example.test;"
                 + " accounturi=" + account.url() + "\"");
-        AcmeTestServers.knot().replace(ZONE, "mx-caa-http CAA 0 issue \"mailca.example.test;"
+        AcmeTestServers.knot().replace(ZONE, "mx-caa-http A 127.0.0.1",
+                "mx-caa-http CAA 0 issue \"mailca.example.test;"
                 + " validationmethods=http-01\"");
 
         for (var name : new String[] {"mx-caa-allow.example.test", "mx-caa-acct.example.test",
