@@ -2,13 +2,16 @@ package io.mailca.validation;
 
 import io.mailca.dns.DnsClient;
 import io.mailca.dns.DnsException;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 import org.xbill.DNS.CAARecord;
 import org.xbill.DNS.Type;
 
@@ -37,6 +40,7 @@ import org.xbill.DNS.Type;
 @ApplicationScoped
 public class CaaCheck {
     private static final int CRITICAL = 0x80;
+    private static final Logger LOG = Logger.getLogger(CaaCheck.class);
 
     private final DnsClient dns;
     private final List<String> identities;
@@ -59,6 +63,15 @@ public class CaaCheck {
         // the front end, so it builds the URL from the same setting.
         var base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         this.accountPrefix = base + "/acme/acct/";
+    }
+
+    void logActiveCheck(@Observes StartupEvent event) {
+        if (enabled) {
+            LOG.infof("CAA (RFC 8659) is checked at validation and, after 8 hours, at finalize;"
+                    + " MailCA's issuer names: %s", identities);
+        } else {
+            LOG.info("CAA checking is off (mailca.policy.caa.enabled=false)");
+        }
     }
 
     /** Whether CAA is checked at all ({@code mailca.policy.caa.enabled}). */

@@ -11,7 +11,9 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.sql.SQLException;
+import java.util.List;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -109,7 +111,7 @@ class MailHostPolicyFlowTest {
                 "mx-caa-http.example.test", "mx-caa-none.example.test"}) {
             var issued = Issuance.issue(account, name);
             assertThat(issued.leaf().getSubjectAlternativeNames()).as(name)
-                    .containsExactly(java.util.List.of(2, name));
+                    .containsExactly(List.of(2, name));
         }
     }
 
@@ -134,6 +136,41 @@ class MailHostPolicyFlowTest {
                 + " mx-caa-late.example.test. CAA 0 issue \"letsencrypt.org\" forbids MailCA");
         assertThat(account.postAsGet(ready.location()).json().get("status").asText())
                 .isEqualTo("invalid");
+    }
+
+    @Test
+    void aWildcardUnderAnEnabledPatternIsValidatedByDns01AndIssued() throws Exception {
+        var account = AcmeHttp.register();
+        var name = "*.mx-pool1.example.test";
+        var order = AcmeHttp.newOrder(account, name);
+        var authzUrl = order.json().get("authorizations").get(0).asText();
+        var authz = account.postAsGet(authzUrl).json();
+
+        // RFC 8555 §7.1.3: the authorization is for the base name, marked wildcard.
+        assertThat(authz.get("identifier").get("value").asText())
+                .isEqualTo("mx-pool1.example.test");
+        assertThat(authz.get("wildcard").asBoolean()).isTrue();
+        assertThat(authz.get("challenges")).hasSize(1);
+        var challenge = AcmeHttp.challengeOf(authz, "dns-01");
+        var keyAuthorization = challenge.get("token").asText() + "."
+                + account.key().thumbprint();
+        var digest = MessageDigest.getInstance("SHA-256")
+                .digest(keyAuthorization.getBytes(StandardCharsets.US_ASCII));
+        AcmeTestServers.knot().replace(ZONE, "_acme-challenge.mx-pool1 TXT \""
+                + AccountKey.base64url(digest) + "\"");
+        assertThat(account.post(challenge.get("url").asText(), "{}").status()).isEqualTo(200);
+        var done = AcmeHttp.pollUntil(account, authzUrl, AcmeHttp.statusIsNot("pending"));
+        assertThat(done.json().get("status").asText()).as("%s", done).isEqualTo("valid");
+
+        var key = Issuance.certificateKey();
+        var finalized = account.post(order.json().get("finalize").asText(),
+                Issuance.finalizePayload(Issuance.csr(key, name)));
+        assertThat(finalized.status()).as("%s", finalized).isEqualTo(200);
+        var valid = AcmeHttp.pollUntil(account, order.location(),
+                AcmeHttp.statusIsNot("processing"));
+        var chain = account.postAsGet(valid.json().get("certificate").asText());
+        var leaf = Issuance.parseChain(chain.body()).get(0);
+        assertThat(leaf.getSubjectAlternativeNames()).containsExactly(List.of(2, name));
     }
 
     @Test
