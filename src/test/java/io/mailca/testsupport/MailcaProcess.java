@@ -53,6 +53,7 @@ public final class MailcaProcess implements AutoCloseable {
             Long.getLong("mailca.test.ready-timeout-seconds", 120));
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
+    private static final int START_ATTEMPTS = 3;
 
     private final Path jar;
     private final Path workDir;
@@ -257,9 +258,16 @@ public final class MailcaProcess implements AutoCloseable {
         String lastProblem = "nothing tried yet";
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("MailCA exited with " + process.exitValue()
+                var output = logOfCurrentRun();
+                var message = "MailCA exited with " + process.exitValue()
                         + " before it was ready (files kept in " + workDir + "); its output:\n"
-                        + logOfCurrentRun());
+                        + output;
+                // Quarkus says "Port N seems to be in use by another process".
+                if (output.contains("in use by another process")
+                        || output.contains("Address already in use")) {
+                    throw new PortTakenException(message);
+                }
+                throw new IllegalStateException(message);
             }
             // The service CA is written by the server on its first start; trust it once it is.
             if (Files.exists(serviceCaPem())) {
@@ -426,19 +434,38 @@ public final class MailcaProcess implements AutoCloseable {
                 throw new IllegalStateException(jar + " does not exist: build it first with"
                         + " 'mvn package' (./scripts/test runs 'mvn verify', which does)");
             }
-            MailcaProcess mailca;
-            try {
-                mailca = new MailcaProcess(this, Files.createTempDirectory("mailca-it-"));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+            // A port found free may be taken by another process before MailCA binds it
+            // (other test runs share the machine); then start afresh on new ports.
+            for (var attempt = 1; ; attempt++) {
+                MailcaProcess mailca;
+                try {
+                    mailca = new MailcaProcess(this, Files.createTempDirectory("mailca-it-"));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                try {
+                    return mailca.start();
+                } catch (PortTakenException e) {
+                    if (attempt == START_ATTEMPTS) {
+                        mailca.killQuietly();
+                        throw e;
+                    }
+                    mailca.close();
+                } catch (RuntimeException e) {
+                    // Keep the directory: its log is what explains the failure.
+                    mailca.killQuietly();
+                    throw e;
+                }
             }
-            try {
-                return mailca.start();
-            } catch (RuntimeException e) {
-                // Keep the directory: its log is what explains the failure.
-                mailca.killQuietly();
-                throw e;
-            }
+        }
+    }
+
+    /** MailCA could not bind one of its ports. */
+    private static final class PortTakenException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        PortTakenException(String message) {
+            super(message);
         }
     }
 }
