@@ -88,7 +88,25 @@ public final class HostNames {
         if (!roundTrips) {
             return Optional.of("'" + label + "' is not a valid A-label");
         }
+        // java.net.IDN follows IDNA2003; IDNA2008 (RFC 5892 §2.1) allows letters, digits,
+        // marks and the hyphen only, which rules out symbols and punctuation IDNA2003 let in.
+        var bad = unicode.codePoints().filter(c -> c != '-' && !letterDigit(c)).findFirst();
+        if (bad.isPresent()) {
+            return Optional.of("'" + label + "' decodes to U+"
+                    + String.format("%04X", bad.getAsInt())
+                    + ", which IDNA2008 does not allow in a host name");
+        }
         return Optional.empty();
+    }
+
+    private static boolean letterDigit(int codePoint) {
+        return switch (Character.getType(codePoint)) {
+            case Character.LOWERCASE_LETTER, Character.UPPERCASE_LETTER,
+                    Character.OTHER_LETTER, Character.MODIFIER_LETTER,
+                    Character.DECIMAL_DIGIT_NUMBER, Character.NON_SPACING_MARK,
+                    Character.COMBINING_SPACING_MARK -> true;
+            default -> false;
+        };
     }
 
     private static String roundTrip(String unicode) {

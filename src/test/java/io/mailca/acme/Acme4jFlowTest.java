@@ -35,7 +35,7 @@ class Acme4jFlowTest {
 
     @Test
     void issuesVerifiesAndRevokes() throws Exception {
-        var session = new Session(AcmeTestServers.DIRECTORY);
+        var session = new Session(AcmeTestServers.directory());
         var accountKey = Issuance.certificateKey();
         var account = new AccountBuilder().agreeToTermsOfService().useKeyPair(accountKey)
                 .create(session);
@@ -89,7 +89,7 @@ class Acme4jFlowTest {
 
     @Test
     void findsTheAccountOfAKeyWithOnlyExisting() throws Exception {
-        var session = new Session(AcmeTestServers.DIRECTORY);
+        var session = new Session(AcmeTestServers.directory());
         var key = Issuance.certificateKey();
         var created = new AccountBuilder().agreeToTermsOfService().useKeyPair(key)
                 .create(session);
@@ -108,7 +108,7 @@ class Acme4jFlowTest {
     }
 
     private static X509Certificate fetchCertificate(String path) {
-        var reply = AcmeHttp.get("http://localhost:" + AcmeTestServers.HTTP_PORT + path);
+        var reply = AcmeHttp.get("http://localhost:" + AcmeTestServers.httpPort() + path);
         assertThat(reply.status()).as("%s", reply).isEqualTo(200);
         return Issuance.parseChain(reply.body()).get(0);
     }

@@ -22,8 +22,8 @@ import java.util.function.Predicate;
  * what RFC 8555 §6.5 asks of every error answer to a POST: a fresh {@code Replay-Nonce}.
  */
 final class AcmeHttp {
-    static final String BASE = AcmeTestServers.ACME_BASE;
-    static final String DIRECTORY = AcmeTestServers.DIRECTORY;
+    static final String BASE = AcmeTestServers.acmeBase();
+    static final String DIRECTORY = AcmeTestServers.directory();
     static final String NEW_NONCE = BASE + "/new-nonce";
     static final String NEW_ACCOUNT = BASE + "/new-account";
     static final String NEW_ORDER = BASE + "/new-order";

@@ -64,7 +64,7 @@ class DirectoryTest {
 
     @Test
     void plainHttpIsRefusedWithAProblemDocument() {
-        var response = given().baseUri("http://localhost").port(AcmeTestServers.HTTP_PORT)
+        var response = given().baseUri("http://localhost").port(AcmeTestServers.httpPort())
                 .when().get("/acme/directory")
                 .then().extract().response();
 
@@ -77,7 +77,7 @@ class DirectoryTest {
 
     @Test
     void caRootIsServedOverPlainHttp() {
-        var response = given().baseUri("http://localhost").port(AcmeTestServers.HTTP_PORT)
+        var response = given().baseUri("http://localhost").port(AcmeTestServers.httpPort())
                 .when().get("/ca/root.pem")
                 .then().extract().response();
 

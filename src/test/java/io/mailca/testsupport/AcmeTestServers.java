@@ -45,11 +45,9 @@ public final class AcmeTestServers implements QuarkusTestResourceLifecycleManage
     public static final Path HTTPS_DIR = DATA_DIR.resolve("https");
     /** The system property that carries the http-01 port. */
     public static final String HTTP01_PORT_PROPERTY = "mailca.test.http01-port";
-    /** The fixed test ports of application.properties. */
-    public static final int HTTP_PORT = 8081;
-    public static final int HTTPS_PORT = 8444;
-    public static final String ACME_BASE = "https://localhost:" + HTTPS_PORT + "/acme";
-    public static final String DIRECTORY = ACME_BASE + "/directory";
+    /** System properties that carry the listeners' ports, free ports chosen at start. */
+    public static final String HTTP_PORT_PROPERTY = "mailca.test.http-port";
+    public static final String HTTPS_PORT_PROPERTY = "mailca.test.https-port";
 
     private static KnotServer knot;
 
@@ -72,8 +70,16 @@ public final class AcmeTestServers implements QuarkusTestResourceLifecycleManage
             http01Port = String.valueOf(freePort());
             System.setProperty(HTTP01_PORT_PROPERTY, http01Port);
         }
+        // Free ports rather than fixed ones: a developer's running MailCA or a parallel build
+        // must not make the suite fail.
+        var httpPort = portProperty(HTTP_PORT_PROPERTY);
+        var httpsPort = portProperty(HTTPS_PORT_PROPERTY);
         var pg = PostgresResource.shared();
         return Map.of(
+                "quarkus.http.test-port", httpPort,
+                "quarkus.http.test-ssl-port", httpsPort,
+                "mailca.acme.base-url", "https://localhost:" + httpsPort,
+                "mailca.public.base-url", "http://localhost:" + httpPort,
                 "mailca.dns.resolver", knot.address(),
                 "mailca.validation.http01-port", http01Port,
                 "quarkus.datasource.jdbc.url", pg.jdbcUrl(),
@@ -84,6 +90,30 @@ public final class AcmeTestServers implements QuarkusTestResourceLifecycleManage
     @Override
     public void stop() {
         // Knot and PostgreSQL belong to the JVM: a later application start reuses them.
+    }
+
+    private static String portProperty(String name) {
+        var port = System.getProperty(name);
+        if (port == null) {
+            port = String.valueOf(freePort());
+            System.setProperty(name, port);
+        }
+        return port;
+    }
+
+    /** The plain-HTTP listener's port, as published by {@link #start()}. */
+    public static int httpPort() {
+        return Integer.parseInt(System.getProperty(HTTP_PORT_PROPERTY));
+    }
+
+    /** The base of the ACME URLs, e.g. {@code https://localhost:PORT/acme}. */
+    public static String acmeBase() {
+        return "https://localhost:" + System.getProperty(HTTPS_PORT_PROPERTY) + "/acme";
+    }
+
+    /** The ACME directory URL. */
+    public static String directory() {
+        return acmeBase() + "/directory";
     }
 
     /** The port http-01 validation connects to, as published by {@link #start()}. */
