@@ -57,6 +57,7 @@ public final class MailcaProcess implements AutoCloseable {
 
     private final Path jar;
     private final Path workDir;
+    private final Path dataDir;
     private final Map<String, String> env;
     private final List<String> jvmOptions;
     private final int httpPort;
@@ -70,12 +71,13 @@ public final class MailcaProcess implements AutoCloseable {
     private MailcaProcess(Builder builder, Path workDir) throws IOException {
         this.jar = builder.jar;
         this.workDir = workDir;
+        this.dataDir = builder.dataDir != null ? builder.dataDir : workDir.resolve("data");
         this.jvmOptions = List.copyOf(builder.jvmOptions);
         this.httpPort = freePort();
         this.sslPort = freePort();
         this.http01Port = freePort();
         this.env = new LinkedHashMap<>();
-        env.put("MAILCA_DATA_DIR", dataDir().toString());
+        env.put("MAILCA_DATA_DIR", dataDir.toString());
         env.put("MAILCA_DOMAINS", builder.domains);
         env.put("QUARKUS_HTTP_PORT", String.valueOf(httpPort));
         env.put("QUARKUS_HTTP_SSL_PORT", String.valueOf(sslPort));
@@ -121,8 +123,9 @@ public final class MailcaProcess implements AutoCloseable {
         return workDir;
     }
 
+    /** MAILCA_DATA_DIR: {@code data} in the working directory unless the builder chose one. */
     public Path dataDir() {
-        return workDir.resolve("data");
+        return dataDir;
     }
 
     /** The issuer of the HTTPS endpoint's certificate: what ACME clients must trust. */
@@ -385,6 +388,7 @@ public final class MailcaProcess implements AutoCloseable {
                 "target/quarkus-app/quarkus-run.jar")).toAbsolutePath();
         private String domains = "example.test";
         private String dnsResolver;
+        private Path dataDir;
         private final Map<String, String> extraEnv = new HashMap<>();
         private final List<String> jvmOptions = new java.util.ArrayList<>();
 
@@ -410,8 +414,21 @@ public final class MailcaProcess implements AutoCloseable {
                     .env("QUARKUS_DATASOURCE_PASSWORD", cluster.password());
         }
 
+        /**
+         * MAILCA_DATA_DIR shared with other processes (replicas mounting one keystore); it
+         * outlives this process, which never deletes it.
+         */
+        public Builder dataDir(Path dataDir) {
+            this.dataDir = dataDir.toAbsolutePath();
+            return this;
+        }
+
         /** Any further environment variable, e.g. a {@code MAILCA_*} switch under test. */
         public Builder env(String name, String value) {
+            // The harness reads the data directory (service-ca.pem), so it must know it.
+            if (name.equals("MAILCA_DATA_DIR")) {
+                return dataDir(Path.of(value));
+            }
             extraEnv.put(name, value);
             return this;
         }
