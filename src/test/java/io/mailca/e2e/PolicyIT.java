@@ -30,7 +30,10 @@ class PolicyIT {
                         .dnsResolver(knot.address()).start()) {
             var certbot = new Certbot(tmp.resolve("certbot"), mailca);
 
-            var refused = certbot.run("certonly",
+            // Debian's certbot 2.1 on Python 3.11 reports every ACME problem as "AttributeError:
+            // can't set attribute" (josepy's immutable error meets contextlib); with -vv it
+            // prints the server's answer, whose detail is what a mail admin reads.
+            var refused = certbot.run("certonly", "-vv",
                     "--server", mailca.directoryUrl(),
                     "--standalone",
                     "--http-01-port", String.valueOf(mailca.http01Port()),
