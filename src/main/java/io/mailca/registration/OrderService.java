@@ -37,7 +37,7 @@ import java.util.TreeSet;
 @ApplicationScoped
 public class OrderService {
     /** Challenge types offered for every dns identifier. */
-    static final List<String> CHALLENGE_TYPES = List.of("http-01", "dns-01");
+    static final List<String> CHALLENGE_TYPES = List.of("http-01", "dns-01", "tls-alpn-01");
 
     private final Orders orders;
     private final Authorizations authorizations;
