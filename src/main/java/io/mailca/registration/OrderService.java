@@ -39,7 +39,7 @@ import java.util.TreeSet;
 @ApplicationScoped
 public class OrderService {
     /** Challenge types offered for every dns identifier. */
-    static final List<String> CHALLENGE_TYPES = List.of("http-01", "dns-01");
+    static final List<String> CHALLENGE_TYPES = List.of("http-01", "dns-01", "tls-alpn-01");
 
     /** How long a CAA check at validation time holds for finalize (CA/B BR §3.2.2.8 uses 8h). */
     static final Duration CAA_VALID_FOR = Duration.ofHours(8);
