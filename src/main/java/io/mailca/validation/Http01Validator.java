@@ -250,10 +250,19 @@ public class Http01Validator implements AutoCloseable {
                     throw new Refusal(ValidationOutcome.CONNECTION, "Invalid response from "
                             + url + ": HTTP " + status + " without a Location header");
                 }
+                // The resource closes before finally runs, and closing drains an unread
+                // body (a hostile one may be endless): drop the connection first.
+                get.cancel();
                 return new Response(status, Optional.of(location.getValue()), "");
             }
             var entity = response.getEntity();
-            var body = entity == null ? new byte[0] : readLimited(entity.getContent(), url);
+            byte[] body;
+            try {
+                body = entity == null ? new byte[0] : readLimited(entity.getContent(), url);
+            } catch (Refusal tooLarge) {
+                get.cancel();
+                throw tooLarge;
+            }
             return new Response(status, Optional.empty(),
                     new String(body, StandardCharsets.UTF_8));
         } catch (IOException | HttpException e) {
