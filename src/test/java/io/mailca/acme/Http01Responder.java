@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 final class Http01Responder {
     private static final String PREFIX = "/.well-known/acme-challenge/";
     private static final Map<String, String> ANSWERS = new ConcurrentHashMap<>();
+    private static final Map<String, java.time.Duration> STALLS = new ConcurrentHashMap<>();
     private static HttpServer server;
 
     private Http01Responder() {
@@ -29,6 +30,14 @@ final class Http01Responder {
     /** Answers {@code token} with {@code keyAuthorization} from now on. */
     static synchronized void serve(String token, String keyAuthorization) {
         ANSWERS.put(token, keyAuthorization);
+        if (server == null) {
+            server = start();
+        }
+    }
+
+    /** Answers {@code token} with silence: holds the connection for {@code time}, then drops it. */
+    static synchronized void stall(String token, java.time.Duration time) {
+        STALLS.put(token, time);
         if (server == null) {
             server = start();
         }
@@ -54,6 +63,16 @@ final class Http01Responder {
     private static void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             var path = exchange.getRequestURI().getPath();
+            var stall = path.startsWith(PREFIX) ? STALLS.get(path.substring(PREFIX.length()))
+                    : null;
+            if (stall != null) {
+                try {
+                    Thread.sleep(stall.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return;
+            }
             var answer = path.startsWith(PREFIX) ? ANSWERS.get(path.substring(PREFIX.length()))
                     : null;
             if (answer == null) {

@@ -42,13 +42,25 @@ class Dns01ValidatorTest {
                         _acme-challenge.none A 127.0.0.1
                         _acme-challenge.delegated CNAME mx1.acme.other.test.
                         _acme-challenge.loop CNAME _acme-challenge.loop
-                        """.formatted(DIGEST))
+                        """.formatted(DIGEST) + hugeTxtSet())
                 .zone("other.test", KnotServer.soa("other.test") + """
                         mx1.acme TXT "%s"
                         """.formatted(DIGEST))
                 .start();
         validator = new Dns01Validator(new DnsClient(knot.address(), Duration.ofSeconds(2)));
     }
+
+    /** Records whose answer (about 55 kB) only TCP can carry (RFC 7766), none the right one. */
+    private static String hugeTxtSet() {
+        var records = new StringBuilder();
+        for (var i = 0; i < HUGE; i++) {
+            records.append("_acme-challenge.huge TXT \"").append("v".repeat(200)).append(i)
+                    .append("\"\n");
+        }
+        return records.toString();
+    }
+
+    private static final int HUGE = 250;
 
     @AfterAll
     static void stop() {
@@ -110,6 +122,36 @@ class Dns01ValidatorTest {
         knot.replace("example.test", "_acme-challenge.fresh 60 TXT \"" + DIGEST + "\"");
 
         assertThat(validator.validate(domain, KEY_AUTH)).isEqualTo(ValidationOutcome.success());
+    }
+
+    @Test
+    void hugeTxtSetEndsQuicklyWithAClearProblem() {
+        var started = System.nanoTime();
+
+        var outcome = validator.validate("huge.example.test", KEY_AUTH);
+
+        assertThat(outcome).isEqualTo(ValidationOutcome.invalid("incorrectResponse", "Found "
+                + HUGE + " TXT records at _acme-challenge.huge.example.test, none of them is"
+                + " the expected \"" + DIGEST + "\""));
+        assertThat(Duration.ofNanos(System.nanoTime() - started))
+                .isLessThan(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void silentResolverEndsWithinItsTimeLimit() throws Exception {
+        try (var silent = new DatagramSocket(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            var limit = Duration.ofMillis(500);
+            var v = new Dns01Validator(new DnsClient("127.0.0.1:" + silent.getLocalPort(),
+                    limit));
+            var started = System.nanoTime();
+
+            var outcome = v.validate("mx1.example.test", KEY_AUTH);
+
+            assertThat(outcome.problemType()).isEqualTo("dns");
+            assertThat(Duration.ofNanos(System.nanoTime() - started))
+                    .isLessThan(limit.multipliedBy(3));
+        }
     }
 
     @Test

@@ -102,6 +102,7 @@ class Http01ValidatorTest {
             case "nolocation" -> send(exchange, 302, "");
             case "big" -> send(exchange, 200, "x".repeat(Http01Validator.MAX_BODY + 1));
             case "slow" -> drip(exchange);
+            case "gigabyte" -> gigabyte(exchange);
             default -> {
                 if (token.equals("many") || token.startsWith("/many-")) {
                     var n = token.equals("many") ? 0 : Integer.parseInt(token.substring(6));
@@ -125,6 +126,26 @@ class Http01ValidatorTest {
             throws IOException {
         exchange.getResponseHeaders().set("Location", location);
         send(exchange, status, "");
+    }
+
+    /** Bytes of the 1 GiB body the server managed to send before the client hung up. */
+    private static final java.util.concurrent.atomic.AtomicLong gigabyteSent =
+            new java.util.concurrent.atomic.AtomicLong();
+
+    /** A declared and streamed 1 GiB body, sent as fast as the client reads it. */
+    private static void gigabyte(HttpExchange exchange) throws IOException {
+        var size = 1L << 30;
+        var chunk = new byte[64 * 1024];
+        java.util.Arrays.fill(chunk, (byte) 'x');
+        exchange.sendResponseHeaders(200, size);
+        try (var out = exchange.getResponseBody()) {
+            for (long sent = 0; sent < size; sent += chunk.length) {
+                out.write(chunk);
+                gigabyteSent.addAndGet(chunk.length);
+            }
+        } catch (IOException hungUp) {
+            // The client stopped reading: what this test wants.
+        }
     }
 
     /** Headers at once, then a byte every 100 ms: no read ever times out, the whole does. */
@@ -273,6 +294,21 @@ class Http01ValidatorTest {
             assertThat(Duration.ofNanos(System.nanoTime() - started))
                     .isLessThan(Duration.ofSeconds(2));
         }
+    }
+
+    @Test
+    void gigabyteBodyIsCutAtTheLimit() throws Exception {
+        var started = System.nanoTime();
+
+        var outcome = validator.validate("mx1.example.test", "gigabyte", KEY_AUTH);
+
+        assertThat(outcome).isEqualTo(ValidationOutcome.invalid("unauthorized",
+                "Invalid response from http://mx1.example.test:" + port + WELL_KNOWN
+                        + "gigabyte: the body is larger than 8192 bytes"));
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(TIMEOUT);
+        Thread.sleep(200);
+        // The connection was dropped, not drained for reuse: far less than 1 GiB went out.
+        assertThat(gigabyteSent.get()).isLessThan(64L << 20);
     }
 
     @Test
