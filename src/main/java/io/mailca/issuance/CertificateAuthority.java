@@ -133,6 +133,15 @@ public class CertificateAuthority {
      * so that no serial is ever used twice even across CA key generations.
      */
     public SignedCertificate issue(RequestedCertificate request, Predicate<String> serialUnused) {
+        return issue(request, settings.leafValidity(), serialUnused);
+    }
+
+    /**
+     * Signs a leaf valid for {@code validity} (the order's certificate profile,
+     * {@link CertificateProfiles}) from five minutes before now.
+     */
+    public SignedCertificate issue(RequestedCertificate request, Duration validity,
+            Predicate<String> serialUnused) {
         var ca = current();
         var serial = serials.next();
         while (!serialUnused.test(serial.toString(16))) {
@@ -140,7 +149,7 @@ public class CertificateAuthority {
         }
         // Backdated a little: a mail server whose clock runs slow still accepts it.
         var notBefore = clock.instant().minus(Duration.ofMinutes(5));
-        var notAfter = notBefore.plus(settings.leafValidity());
+        var notAfter = notBefore.plus(validity);
         var leaf = ca.signer().issue(new LeafRequest(request.publicKey(), request.names(),
                 notBefore, notAfter, serial, settings.crlUrl().orElse(null),
                 settings.ocspUrl().orElse(null), issuingCertificateUrl()));

@@ -17,7 +17,9 @@ import io.mailca.store.Ids;
 import io.mailca.store.IssuedCertificate;
 import io.mailca.store.Order;
 import io.mailca.store.Orders;
+import io.mailca.issuance.CertificateProfiles;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import java.security.PublicKey;
 import java.time.Clock;
@@ -48,6 +50,16 @@ public class OrderService {
     private final Lifetimes lifetimes;
     private final Clock clock;
 
+    // Injected by field so that the constructor other changes touch stays as it is.
+    @Inject
+    CertificateProfiles profiles;
+
+    @Inject
+    RenewalInfo renewalInfo;
+
+    @Inject
+    RateLimits rateLimits;
+
     OrderService(Orders orders, Authorizations authorizations, Certificates certificates,
             IdentifierPolicy policy, CertificateAuthority ca, AuditLog audit,
             Lifetimes lifetimes, Clock clock) {
@@ -62,7 +74,16 @@ public class OrderService {
     }
 
     /** What a {@code newOrder} payload asks for. */
-    public record NewOrder(List<Identifier> identifiers, String notBefore, String notAfter) {
+    public record NewOrder(List<Identifier> identifiers, String notBefore, String notAfter,
+            String profile, String replaces) {
+        public NewOrder(List<Identifier> identifiers, String notBefore, String notAfter) {
+            this(identifiers, notBefore, notAfter, null, null);
+        }
+    }
+
+    /** What {@code newAuthz} created or found (RFC 8555 §7.4.1). */
+    public record PreAuthorization(Authorization authorization, List<Challenge> challenges,
+            boolean created) {
     }
 
     /**
@@ -77,6 +98,10 @@ public class OrderService {
                     + " supported: MailCA sets the validity period from its certificate profile");
         }
         var names = decide(account, request.identifiers());
+        var profile = profileOf(request.profile());
+        var replaced = request.replaces() == null ? null
+                : renewalInfo.checkReplaces(account, request.replaces(), names);
+        rateLimits.admitOrder(account, names);
 
         var now = clock.instant();
         var order = new Order();
@@ -95,8 +120,29 @@ public class OrderService {
         }
         order.expiresAt = expires;
         order.status = allValid ? "ready" : "pending";
+        order.profile = profile.name();
+        order.replaces = request.replaces();
+        order.replacesCertificateId = replaced;
         orders.add(order);
         return order;
+    }
+
+    /**
+     * RFC 8555 §7.4.1: pre-authorization. Checks the identifier against the policy like an
+     * order would, then hands out the account's current authorization for it or a new
+     * pending one, which a later order reuses.
+     */
+    @Transactional(dontRollbackOn = AcmeProblem.class)
+    public PreAuthorization preAuthorize(Account account, Identifier identifier) {
+        var name = decide(account, java.util.Collections.singletonList(identifier)).get(0);
+
+        var now = clock.instant();
+        var before = authorizations.reusable(account.id, name, false,
+                now.plus(Duration.ofDays(1)));
+        var authz = authorizationFor(account, name, now);
+        authorizations.flush();
+        return new PreAuthorization(authz, authorizations.challengesOf(authz.id),
+                before.isEmpty());
     }
 
     /** An order of the account, with its status brought up to date. */
@@ -168,12 +214,17 @@ public class OrderService {
         }
 
         // 5. Sign, with an audit line before and after.
+        rateLimits.admitCertificate(ordered);
+        var profile = order.profile == null ? profiles.defaultProfile()
+                : profiles.byName(order.profile).orElseThrow(() -> new AcmeProblem(
+                        ProblemType.INVALID_PROFILE, "profile " + order.profile
+                                + " is no longer offered; place a new order"));
         order.status = "processing";
         audit.record("account:" + account.id, "certificate.signing", order.id,
                 "names=" + ordered);
         var names = List.copyOf(ordered);
         var signed = ca.issue(new RequestedCertificate(csr.publicKey(), names),
-                serial -> !certificates.serialExists(serial));
+                profile.validity(), serial -> !certificates.serialExists(serial));
 
         // 6. Store, and finish the order.
         var cert = new IssuedCertificate();
@@ -189,7 +240,9 @@ public class OrderService {
         cert.notAfter = signed.notAfter();
         cert.status = IssuedCertificate.VALID;
         cert.createdAt = clock.instant();
+        cert.profile = profile.name();
         certificates.add(cert);
+        rateLimits.recordCertificate(names);
         order.certificateId = cert.id;
         order.status = "valid";
         audit.record("account:" + account.id, "certificate.issued", "serial:" + cert.serialHex,
@@ -271,6 +324,20 @@ public class OrderService {
                     : ProblemType.REJECTED_IDENTIFIER, detail, refusals), identifiers);
         }
         return List.copyOf(names);
+    }
+
+    private CertificateProfiles.CertificateProfile profileOf(String name) {
+        if (name == null) {
+            return profiles.defaultProfile();
+        }
+        return profiles.byName(name).orElseThrow(() -> new AcmeProblem(
+                ProblemType.INVALID_PROFILE, "no profile named '" + shorten(name)
+                        + "'; this server offers " + String.join(", ", profiles.all().keySet())
+                        + " (see meta.profiles in the directory)"));
+    }
+
+    private static String shorten(String text) {
+        return text.length() > 64 ? text.substring(0, 64) + "..." : text;
     }
 
     private AcmeProblem refused(Account account, AcmeProblem problem, List<Identifier> ids) {
