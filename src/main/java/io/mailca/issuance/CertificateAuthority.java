@@ -147,8 +147,15 @@ public class CertificateAuthority {
         while (!serialUnused.test(serial.toString(16))) {
             serial = serials.next();
         }
-        // Backdated a little: a mail server whose clock runs slow still accepts it.
-        var notBefore = clock.instant().minus(Duration.ofMinutes(5));
+        // Backdated a little: a mail server whose clock runs slow still accepts it. Never
+        // before the issuer, and the validity counts from the notBefore the leaf really
+        // carries, so a profile's lifetime is exact (the signer would move it up otherwise).
+        var notBefore = clock.instant().minus(Duration.ofMinutes(5))
+                .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        var issuerNotBefore = ca.issuing().getNotBefore().toInstant();
+        if (notBefore.isBefore(issuerNotBefore)) {
+            notBefore = issuerNotBefore;
+        }
         var notAfter = notBefore.plus(validity);
         var leaf = ca.signer().issue(new LeafRequest(request.publicKey(), request.names(),
                 notBefore, notAfter, serial, settings.crlUrl().orElse(null),
