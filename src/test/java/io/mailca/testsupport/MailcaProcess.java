@@ -58,6 +58,7 @@ public final class MailcaProcess implements AutoCloseable {
     private final Path workDir;
     private final Map<String, String> env;
     private final List<String> jvmOptions;
+    private final Path dataDir;
     private final int httpPort;
     private final int sslPort;
     private final int http01Port;
@@ -69,6 +70,7 @@ public final class MailcaProcess implements AutoCloseable {
     private MailcaProcess(Builder builder, Path workDir) throws IOException {
         this.jar = builder.jar;
         this.workDir = workDir;
+        this.dataDir = builder.dataDir;
         this.jvmOptions = List.copyOf(builder.jvmOptions);
         this.httpPort = freePort();
         this.sslPort = freePort();
@@ -121,7 +123,7 @@ public final class MailcaProcess implements AutoCloseable {
     }
 
     public Path dataDir() {
-        return workDir.resolve("data");
+        return dataDir != null ? dataDir : workDir.resolve("data");
     }
 
     /** The issuer of the HTTPS endpoint's certificate: what ACME clients must trust. */
@@ -377,10 +379,17 @@ public final class MailcaProcess implements AutoCloseable {
                 "target/quarkus-app/quarkus-run.jar")).toAbsolutePath();
         private String domains = "example.test";
         private String dnsResolver;
+        private Path dataDir;
         private final Map<String, String> extraEnv = new HashMap<>();
         private final List<String> jvmOptions = new java.util.ArrayList<>();
 
         private Builder() {
+        }
+
+        /** A data directory shared with other processes, instead of a fresh one. */
+        public Builder dataDir(Path dataDir) {
+            this.dataDir = dataDir.toAbsolutePath();
+            return this;
         }
 
         /** MAILCA_DOMAINS: the mail domains the CA's Name Constraints permit. */
