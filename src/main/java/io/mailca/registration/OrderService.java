@@ -135,6 +135,7 @@ public class OrderService {
     @Transactional(dontRollbackOn = AcmeProblem.class)
     public PreAuthorization preAuthorize(Account account, Identifier identifier) {
         var name = decide(account, java.util.Collections.singletonList(identifier)).get(0);
+        rateLimits.admitPreAuthorization(account);
 
         var now = clock.instant();
         var before = authorizations.reusable(account.id, name, false,

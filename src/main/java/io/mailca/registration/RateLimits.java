@@ -33,6 +33,11 @@ public class RateLimits {
         boolean enabled() {
             return limit > 0;
         }
+
+        /** The window as a person says it: "hour", "7 days". */
+        public String windowText() {
+            return describe(window);
+        }
     }
 
     private final RateLimitEvents events;
@@ -83,6 +88,19 @@ public class RateLimits {
             check(certificatesPerDomain, domain, now, "certificates for names under " + domain);
         }
         check(ordersPerAccount, account.id, now, "new orders of this account");
+        if (ordersPerAccount.enabled()) {
+            events.record(ORDERS_PER_ACCOUNT, account.id, now);
+        }
+    }
+
+    /**
+     * Admits a pre-authorization (RFC 8555 §7.4.1), which counts against the account's
+     * orders: each creates objects just as an order does.
+     */
+    void admitPreAuthorization(Account account) {
+        var now = clock.instant();
+        check(ordersPerAccount, account.id, now, "new orders and pre-authorizations of this"
+                + " account");
         if (ordersPerAccount.enabled()) {
             events.record(ORDERS_PER_ACCOUNT, account.id, now);
         }

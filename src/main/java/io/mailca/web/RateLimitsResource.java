@@ -23,13 +23,14 @@ public class RateLimitsResource {
         var text = new StringBuilder("MailCA rate limits\n\n");
         for (var limit : rateLimits.limits()) {
             text.append("- ").append(limit.name()).append(": ")
-                    .append(limit.limit() > 0 ? limit.limit() + " per " + limit.window()
+                    .append(limit.limit() > 0 ? limit.limit() + " per " + limit.windowText()
                             : "no limit")
                     .append('\n');
         }
         text.append("""
 
-                orders-per-account counts the new orders of one ACME account.
+                orders-per-account counts the new orders (and pre-authorizations) of one ACME
+                account.
                 certificates-per-domain counts the certificates issued for names under one
                 mail domain (the longest configured domain a name lies under).
                 A refused request is answered 429 rateLimited with Retry-After: wait that many

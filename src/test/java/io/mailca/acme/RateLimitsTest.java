@@ -98,8 +98,8 @@ class RateLimitsTest {
                 + "/rate-limits");
 
         assertThat(page.status()).isEqualTo(200);
-        assertThat(page.body()).contains("- orders-per-account: 3 per PT1H\n",
-                "- certificates-per-domain: 2 per PT168H\n");
+        assertThat(page.body()).contains("- orders-per-account: 3 per hour\n",
+                "- certificates-per-domain: 2 per 7 days\n");
     }
 
     @Test
