@@ -133,10 +133,15 @@ class RateLimitsTest {
         var refused = account.post(AcmeHttp.BASE + "/new-authz",
                 "{\"identifier\":{\"type\":\"dns\",\"value\":\"www.authz.example.test\"}}");
         var noIdentifier = account.post(AcmeHttp.BASE + "/new-authz", "{}");
+        var wildcard = account.post(AcmeHttp.BASE + "/new-authz", "{\"identifier\":"
+                + "{\"type\":\"dns\",\"value\":\"*.mx-pool1.authz.example.test\"}}");
 
         assertThat(refused.status()).as("%s", refused).isEqualTo(400);
         assertThat(refused.problemType()).isEqualTo(AcmeHttp.ERROR + "rejectedIdentifier");
         assertThat(noIdentifier.status()).as("%s", noIdentifier).isEqualTo(400);
         assertThat(noIdentifier.problemType()).isEqualTo(AcmeHttp.ERROR + "malformed");
+        assertThat(wildcard.status()).as("%s", wildcard).isEqualTo(400);
+        assertThat(wildcard.json().get("detail").asText()).isEqualTo("a wildcard name cannot"
+                + " be pre-authorized (RFC 8555 §7.4.1); place an order for it");
     }
 }
