@@ -7,7 +7,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.security.PrivateKey;
 import java.security.SecureRandom;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,6 +20,7 @@ import org.bouncycastle.asn1.ASN1GeneralizedTime;
 import org.bouncycastle.asn1.DERNull;
 import org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers;
 import org.bouncycastle.asn1.ocsp.RevokedInfo;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.CRLReason;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -38,6 +41,7 @@ import org.bouncycastle.cert.ocsp.OCSPResp;
 import org.bouncycastle.cert.ocsp.OCSPRespBuilder;
 import org.bouncycastle.cert.ocsp.RevokedStatus;
 import org.bouncycastle.cert.ocsp.UnknownStatus;
+import org.bouncycastle.operator.DigestCalculator;
 import org.bouncycastle.operator.DigestCalculatorProvider;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
@@ -79,7 +83,7 @@ public class OcspResponder {
     private volatile Delegate delegate;
 
     /** The delegated signer: its key handle, certificate and the issuer it signs for. */
-    record Delegate(String issuerId, java.security.PrivateKey key, X509Certificate certificate,
+    record Delegate(String issuerId, PrivateKey key, X509Certificate certificate,
             X509CertificateHolder issuer, String provider) {
     }
 
@@ -168,20 +172,24 @@ public class OcspResponder {
         var serialHex = id.getSerialNumber().toString(16);
         var stored = QuarkusTransaction.requiringNew().call(() -> certificates
                 .bySerial(serialHex).filter(c -> c.issuerId.equals(signer.issuerId()))
-                .map(c -> new Object[] {c.status, c.revokedAt, c.revocationReason})
+                .map(c -> new Stored(c.status, c.revokedAt, c.revocationReason))
                 .orElse(null));
         if (stored == null) {
             return new UnknownStatus();
         }
-        if (!IssuedCertificate.REVOKED.equals(stored[0])) {
+        if (!IssuedCertificate.REVOKED.equals(stored.status())) {
             return CertificateStatus.GOOD;
         }
-        var time = new ASN1GeneralizedTime(Date.from(((Instant) stored[1])
+        var time = new ASN1GeneralizedTime(Date.from(stored.revokedAt()
                 .truncatedTo(ChronoUnit.SECONDS)));
-        var reason = stored[2] == null ? 0 : (Integer) stored[2];
+        var reason = stored.reason() == null ? 0 : stored.reason();
         // As on the CRL (RFC 5280 §5.3.1): unspecified is left out rather than stated.
         return new RevokedStatus(new RevokedInfo(time,
                 reason == CRLReason.unspecified ? null : CRLReason.lookup(reason)));
+    }
+
+    /** What the store says of one certificate, read inside its transaction. */
+    private record Stored(String status, Instant revokedAt, Integer reason) {
     }
 
     private synchronized Delegate currentDelegate() {
@@ -239,8 +247,7 @@ public class OcspResponder {
                 holder(issuerCertificate), ca.keys().provider());
     }
 
-    private org.bouncycastle.operator.DigestCalculator digest(
-            org.bouncycastle.asn1.x509.AlgorithmIdentifier algorithm) {
+    private DigestCalculator digest(AlgorithmIdentifier algorithm) {
         try {
             return digests.get(algorithm);
         } catch (OperatorCreationException e) {
@@ -251,7 +258,7 @@ public class OcspResponder {
     private static X509CertificateHolder holder(X509Certificate certificate) {
         try {
             return new JcaX509CertificateHolder(certificate);
-        } catch (java.security.cert.CertificateEncodingException e) {
+        } catch (CertificateEncodingException e) {
             throw new IllegalStateException(e);
         }
     }
