@@ -155,7 +155,7 @@ public class RevocationLists {
                 }
                 builder.addCRLEntry(new BigInteger(entry.serialHex(), 16),
                         Date.from(entry.revokedAt().truncatedTo(ChronoUnit.SECONDS)),
-                        extensions.generate());
+                        extensions.isEmpty() ? null : extensions.generate());
             }
             builder.addExtension(Extension.authorityKeyIdentifier, false, Hierarchy
                     .extensionUtils().createAuthorityKeyIdentifier(issuer.getPublicKey()));
