@@ -4,6 +4,7 @@ import io.mailca.store.Account;
 import io.mailca.store.AuditLog;
 import io.mailca.store.Authorizations;
 import io.mailca.store.Certificates;
+import io.mailca.store.Crls;
 import io.mailca.store.IssuedCertificate;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
@@ -31,13 +32,15 @@ public class RevocationService {
     private final Certificates certificates;
     private final Authorizations authorizations;
     private final AuditLog audit;
+    private final Crls crls;
     private final Clock clock;
 
     RevocationService(Certificates certificates, Authorizations authorizations, AuditLog audit,
-            Clock clock) {
+            Crls crls, Clock clock) {
         this.certificates = certificates;
         this.authorizations = authorizations;
         this.audit = audit;
+        this.crls = crls;
         this.clock = clock;
     }
 
@@ -69,6 +72,8 @@ public class RevocationService {
         stored.status = IssuedCertificate.REVOKED;
         stored.revokedAt = clock.instant();
         stored.revocationReason = code;
+        // In the same transaction: the CRL job re-signs the issuer's CRL within seconds.
+        crls.markStale(stored.issuerId);
         audit.record(actor, "certificate.revoked", "serial:" + serialHex,
                 "reason=" + code + " names=" + stored.names);
         return stored;
