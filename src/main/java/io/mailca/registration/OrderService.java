@@ -1,5 +1,6 @@
 package io.mailca.registration;
 
+import io.mailca.dane.TlsaJobs;
 import io.mailca.issuance.BadCsrException;
 import io.mailca.issuance.CertificateAuthority;
 import io.mailca.issuance.CheckedCsr;
@@ -47,10 +48,11 @@ public class OrderService {
     private final AuditLog audit;
     private final Lifetimes lifetimes;
     private final Clock clock;
+    private final TlsaJobs tlsaJobs;
 
     OrderService(Orders orders, Authorizations authorizations, Certificates certificates,
             IdentifierPolicy policy, CertificateAuthority ca, AuditLog audit,
-            Lifetimes lifetimes, Clock clock) {
+            Lifetimes lifetimes, Clock clock, TlsaJobs tlsaJobs) {
         this.orders = orders;
         this.authorizations = authorizations;
         this.certificates = certificates;
@@ -59,6 +61,7 @@ public class OrderService {
         this.audit = audit;
         this.lifetimes = lifetimes;
         this.clock = clock;
+        this.tlsaJobs = tlsaJobs;
     }
 
     /** What a {@code newOrder} payload asks for. */
@@ -194,6 +197,10 @@ public class OrderService {
         order.status = "valid";
         audit.record("account:" + account.id, "certificate.issued", "serial:" + cert.serialHex,
                 "order=" + order.id + " names=" + cert.names + " notAfter=" + cert.notAfter);
+
+        // 7. Queue the TLSA publication in this transaction (outbox): it commits with the
+        // certificate, so a crash or a DNS outage loses nothing.
+        tlsaJobs.issued(names);
         return order;
     }
 

@@ -1,5 +1,6 @@
 package io.mailca.registration;
 
+import io.mailca.dane.TlsaJobs;
 import io.mailca.store.Account;
 import io.mailca.store.AuditLog;
 import io.mailca.store.Authorizations;
@@ -32,13 +33,15 @@ public class RevocationService {
     private final Authorizations authorizations;
     private final AuditLog audit;
     private final Clock clock;
+    private final TlsaJobs tlsaJobs;
 
     RevocationService(Certificates certificates, Authorizations authorizations, AuditLog audit,
-            Clock clock) {
+            Clock clock, TlsaJobs tlsaJobs) {
         this.certificates = certificates;
         this.authorizations = authorizations;
         this.audit = audit;
         this.clock = clock;
+        this.tlsaJobs = tlsaJobs;
     }
 
     /**
@@ -71,6 +74,8 @@ public class RevocationService {
         stored.revocationReason = code;
         audit.record(actor, "certificate.revoked", "serial:" + serialHex,
                 "reason=" + code + " names=" + stored.names);
+        // TLSA follows in the same transaction: at once for keyCompromise, else by rollover.
+        tlsaJobs.revoked(List.of(stored.names.split(",")), serialHex, code);
         return stored;
     }
 
