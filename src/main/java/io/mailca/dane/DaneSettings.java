@@ -40,6 +40,18 @@ public interface DaneSettings {
 
     Retry retry();
 
+    /** How often the worker looks for due jobs ({@code off} in tests, which run it by hand). */
+    @WithDefault("5s")
+    String workerEvery();
+
+    /** How often every host is compared with DNS and repaired. */
+    @WithDefault("1h")
+    String reconcileEvery();
+
+    /** How often every host is probed. */
+    @WithDefault("15m")
+    String probeEvery();
+
     Probe probe();
 
     /** Per-host choices (RFC 7671 §8, RFC 7672 §3.1). */

@@ -18,6 +18,7 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -95,7 +96,9 @@ public class DaneWorker {
     }
 
     /** Runs every job due at {@code now}; returns how many ran (succeeded or not). */
-    public int runDue(Instant now) {
+    public int runDue(Instant time) {
+        // The database keeps microseconds; rounding there must not move a 2×TTL boundary.
+        var now = time.truncatedTo(ChronoUnit.MICROS);
         var ran = 0;
         while (ran < 1000) {
             var claimed = QuarkusTransaction.requiringNew().call(() -> rows.claim(now,

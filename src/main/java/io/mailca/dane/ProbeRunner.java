@@ -73,7 +73,8 @@ public class ProbeRunner {
     }
 
     /** Probes every configured service of {@code host}; records and returns the results. */
-    public List<Result> probe(String host, Instant now) {
+    public List<Result> probe(String host, Instant time) {
+        var now = time.truncatedTo(java.time.temporal.ChronoUnit.MICROS);
         var profile = HostProfile.of(host, settings);
         var results = new ArrayList<Result>();
         for (var service : profile.services()) {
