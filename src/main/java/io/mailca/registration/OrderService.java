@@ -7,6 +7,7 @@ import io.mailca.issuance.CheckedCsr;
 import io.mailca.issuance.CertificateAuthority.RequestedCertificate;
 import io.mailca.policy.Decision;
 import io.mailca.policy.IdentifierPolicy;
+import io.mailca.policy.NameScope;
 import io.mailca.registration.AcmeProblem.Subproblem;
 import io.mailca.store.Account;
 import io.mailca.store.AuditLog;
@@ -18,6 +19,7 @@ import io.mailca.store.Ids;
 import io.mailca.store.IssuedCertificate;
 import io.mailca.store.Order;
 import io.mailca.store.Orders;
+import io.mailca.validation.CaaCheck;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import java.security.PublicKey;
@@ -40,6 +42,9 @@ public class OrderService {
     /** Challenge types offered for every dns identifier. */
     static final List<String> CHALLENGE_TYPES = List.of("http-01", "dns-01");
 
+    /** How long a CAA check at validation time holds for finalize (CA/B BR §3.2.2.8 uses 8h). */
+    static final Duration CAA_VALID_FOR = Duration.ofHours(8);
+
     private final Orders orders;
     private final Authorizations authorizations;
     private final Certificates certificates;
@@ -47,12 +52,13 @@ public class OrderService {
     private final CertificateAuthority ca;
     private final AuditLog audit;
     private final Lifetimes lifetimes;
+    private final CaaCheck caa;
     private final Clock clock;
     private final TlsaJobs tlsaJobs;
 
     OrderService(Orders orders, Authorizations authorizations, Certificates certificates,
             IdentifierPolicy policy, CertificateAuthority ca, AuditLog audit,
-            Lifetimes lifetimes, Clock clock, TlsaJobs tlsaJobs) {
+            Lifetimes lifetimes, CaaCheck caa, Clock clock, TlsaJobs tlsaJobs) {
         this.orders = orders;
         this.authorizations = authorizations;
         this.certificates = certificates;
@@ -60,6 +66,7 @@ public class OrderService {
         this.ca = ca;
         this.audit = audit;
         this.lifetimes = lifetimes;
+        this.caa = caa;
         this.clock = clock;
         this.tlsaJobs = tlsaJobs;
     }
@@ -118,14 +125,14 @@ public class OrderService {
     }
 
     /**
-     * RFC 8555 §7.4: checks the CSR against the order and the policy, signs, and stores the
-     * certificate. The order row stays locked meanwhile, so two finalize requests cannot both
-     * sign; signing is local and quick, so the lock is short.
+     * RFC 8555 §7.4: checks the CSR against the order, the policy and CAA, signs, and stores
+     * the certificate. The checks (which may ask DNS) run before the order row is locked; the
+     * lock then keeps two finalize requests from both signing, and signing is local and quick.
      */
     @Transactional(dontRollbackOn = AcmeProblem.class)
     public Order finalizeOrder(Account account, PublicKey accountKey, String orderId,
             byte[] csrDer) {
-        var order = orders.byIdForUpdate(orderId).orElseThrow(() -> notFound("order"));
+        var order = orders.byId(orderId).orElseThrow(() -> notFound("order"));
         requireOwner(account, order.accountId);
         refresh(order);
         if (!"ready".equals(order.status)) {
@@ -151,26 +158,37 @@ public class OrderService {
             throw new AcmeProblem(ProblemType.BAD_CSR,
                     "the CSR's key is the account key; use a separate key for the certificate");
         }
-        // 4. The names must still be mail hosts now, not only when the order was placed.
+        // 4. The names must still be mail hosts now, not only when the order was placed, and
+        // CAA must still allow them when the check at validation is older than 8 hours.
+        var scope = NameScope.parse(account.nameScope);
         var refusals = new ArrayList<Subproblem>();
         for (var name : ordered) {
-            var decision = policy.check(Identifier.DNS, name);
+            var decision = policy.check(Identifier.DNS, name, scope);
             if (!decision.isAllowed()) {
                 refusals.add(new Subproblem(typeOf(decision), decision.reason(),
                         Identifier.dns(name)));
             }
         }
         if (!refusals.isEmpty()) {
-            var problem = new AcmeProblem(ProblemType.REJECTED_IDENTIFIER,
-                    "the policy no longer allows these names", refusals);
-            order.status = "invalid";
-            order.error = Problems.json(problem.type(), problem.detail());
-            audit.record("account:" + account.id, "order.refused-at-finalize", order.id,
-                    "names=" + ordered);
-            throw problem;
+            throw refusedAtFinalize(account, order, ordered, new AcmeProblem(
+                    ProblemType.REJECTED_IDENTIFIER, "the policy no longer allows these names",
+                    refusals));
+        }
+        var caaRefusals = recheckCaa(account, order);
+        if (!caaRefusals.isEmpty()) {
+            throw refusedAtFinalize(account, order, ordered, new AcmeProblem(ProblemType.CAA,
+                    caaRefusals.size() == 1 ? caaRefusals.get(0).detail()
+                            : "CAA forbids " + caaRefusals.size() + " names; see subproblems",
+                    caaRefusals));
         }
 
-        // 5. Sign, with an audit line before and after.
+        // 5. Sign, with an audit line before and after, under the order's lock.
+        order = orders.byIdForUpdate(orderId).orElseThrow(() -> notFound("order"));
+        refresh(order);
+        if (!"ready".equals(order.status)) {
+            throw new AcmeProblem(ProblemType.ORDER_NOT_READY, "the order is " + order.status
+                    + "; only a ready order can be finalized");
+        }
         order.status = "processing";
         audit.record("account:" + account.id, "certificate.signing", order.id,
                 "names=" + ordered);
@@ -202,6 +220,49 @@ public class OrderService {
         // certificate, so a crash or a DNS outage loses nothing.
         tlsaJobs.issued(names);
         return order;
+    }
+
+    private AcmeProblem refusedAtFinalize(Account account, Order order, Set<String> names,
+            AcmeProblem problem) {
+        var locked = orders.byIdForUpdate(order.id).orElse(order);
+        refresh(locked);
+        if ("ready".equals(locked.status)) {
+            locked.status = "invalid";
+            locked.error = Problems.json(problem.type(), problem.detail());
+        }
+        audit.record("account:" + account.id, "order.refused-at-finalize", order.id,
+                "names=" + names + " problem=" + problem.type().shortName());
+        return problem;
+    }
+
+    /**
+     * RFC 8659 §3 at finalize: asks CAA again for each authorization whose last check is older
+     * than {@link #CAA_VALID_FOR}, with the method that validated it (RFC 8657 §4).
+     */
+    private List<Subproblem> recheckCaa(Account account, Order order) {
+        if (!caa.enabled()) {
+            return List.of();
+        }
+        var now = clock.instant();
+        var refusals = new ArrayList<Subproblem>();
+        for (var authz : authorizations.byIds(order.authorizationIds)) {
+            if (authz.caaCheckedAt != null
+                    && authz.caaCheckedAt.isAfter(now.minus(CAA_VALID_FOR))) {
+                continue;
+            }
+            var method = authorizations.challengesOf(authz.id).stream()
+                    .filter(c -> "valid".equals(c.status)).map(c -> c.type).findFirst()
+                    .orElse("");
+            var outcome = caa.check(authz.identifierValue, authz.wildcard, account.id, method);
+            if (outcome.valid()) {
+                authz.caaCheckedAt = now;
+            } else {
+                var shown = authz.wildcard ? "*." + authz.identifierValue : authz.identifierValue;
+                refusals.add(new Subproblem(ProblemType.ofShortName(outcome.problemType()),
+                        outcome.detail(), Identifier.dns(shown)));
+            }
+        }
+        return refusals;
     }
 
     /** §7.4.2: the PEM chain of a certificate the account ordered. */
@@ -257,12 +318,13 @@ public class OrderService {
         }
         var names = new LinkedHashSet<String>();
         var refusals = new ArrayList<Subproblem>();
+        var scope = NameScope.parse(account.nameScope);
         for (var identifier : identifiers) {
             if (identifier == null || identifier.type() == null || identifier.value() == null) {
                 throw new AcmeProblem(ProblemType.MALFORMED,
                         "every identifier needs a type and a value");
             }
-            var decision = policy.check(identifier.type(), identifier.value());
+            var decision = policy.check(identifier.type(), identifier.value(), scope);
             if (decision.isAllowed()) {
                 names.add(decision.normalized());
             } else {
@@ -295,9 +357,12 @@ public class OrderService {
         };
     }
 
-    private Authorization authorizationFor(Account account, String name, Instant now) {
+    private Authorization authorizationFor(Account account, String identifier, Instant now) {
+        // RFC 8555 §7.1.3: the authorization of *.NAME is for NAME, marked wildcard.
+        var wildcard = identifier.startsWith("*.");
+        var name = wildcard ? identifier.substring(2) : identifier;
         // An authorization that would expire within a day is not worth handing out again.
-        var reusable = authorizations.reusable(account.id, name, false,
+        var reusable = authorizations.reusable(account.id, name, wildcard,
                 now.plus(Duration.ofDays(1)));
         if (reusable.isPresent()) {
             return reusable.get();
@@ -307,12 +372,13 @@ public class OrderService {
         authz.accountId = account.id;
         authz.identifierType = Identifier.DNS;
         authz.identifierValue = name;
-        authz.wildcard = false;
+        authz.wildcard = wildcard;
         authz.status = "pending";
         authz.expiresAt = now.plus(lifetimes.pending());
         authz.createdAt = now;
         authorizations.add(authz);
-        for (var type : CHALLENGE_TYPES) {
+        // Control of NAME over HTTP says nothing of the hosts below it: dns-01 only (§8.4).
+        for (var type : wildcard ? List.of("dns-01") : CHALLENGE_TYPES) {
             var challenge = new Challenge();
             challenge.id = Ids.random();
             challenge.authorizationId = authz.id;

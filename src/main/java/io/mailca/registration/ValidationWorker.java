@@ -1,6 +1,7 @@
 package io.mailca.registration;
 
 import io.mailca.registration.AuthorizationService.ValidationTask;
+import io.mailca.validation.CaaCheck;
 import io.mailca.validation.Dns01Validator;
 import io.mailca.validation.Http01Validator;
 import io.mailca.validation.ValidationOutcome;
@@ -10,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,18 +32,20 @@ public class ValidationWorker {
     private final AuthorizationService authorizations;
     private final Http01Validator http01;
     private final Dns01Validator dns01;
+    private final CaaCheck caa;
     private final Clock clock;
     private final Duration staleAfter;
     private final ExecutorService pool;
 
     ValidationWorker(AuthorizationService authorizations, Http01Validator http01,
-            Dns01Validator dns01, Clock clock,
+            Dns01Validator dns01, CaaCheck caa, Clock clock,
             @ConfigProperty(name = "mailca.validation.workers", defaultValue = "32") int workers,
             @ConfigProperty(name = "mailca.validation.stale-after", defaultValue = "PT2M")
             Duration staleAfter) {
         this.authorizations = authorizations;
         this.http01 = http01;
         this.dns01 = dns01;
+        this.caa = caa;
         this.clock = clock;
         this.staleAfter = staleAfter;
         var counter = new AtomicInteger();
@@ -93,12 +97,26 @@ public class ValidationWorker {
             outcome = ValidationOutcome.invalid("serverInternal",
                     "the validation could not be completed; try a new order");
         }
+        // RFC 8659 §3: CAA is checked once control is shown, before the authorization becomes
+        // valid, when the method that RFC 8657 validationmethods may limit is known.
+        Instant caaCheckedAt = null;
+        if (outcome.valid() && caa.enabled()) {
+            try {
+                outcome = caa.check(task.identifier(), task.wildcard(), task.accountId(),
+                        task.type());
+                caaCheckedAt = outcome.valid() ? clock.instant() : null;
+            } catch (RuntimeException e) {
+                LOG.error("CAA check of challenge " + task.challengeId() + " failed", e);
+                outcome = ValidationOutcome.invalid("serverInternal",
+                        "CAA could not be checked; try a new order");
+            }
+        }
         LOG.debugf("challenge %s %s for %s: %s", task.challengeId(), task.type(),
                 task.identifier(), outcome.valid() ? "valid" : outcome.detail());
         try {
             authorizations.complete(task.challengeId(), outcome.valid(),
                     outcome.valid() ? null : ProblemType.ofShortName(outcome.problemType()),
-                    outcome.detail());
+                    outcome.detail(), caaCheckedAt);
         } catch (RuntimeException e) {
             LOG.error("recording the validation of challenge " + task.challengeId()
                     + " failed; the sweep will retry it", e);

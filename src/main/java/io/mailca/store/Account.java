@@ -33,6 +33,13 @@ public class Account extends PanacheEntityBase {
     @Column(name = "eab_key_id")
     public String eabKeyId;
 
+    /**
+     * The names this account may get certified on top of the global policy: comma-separated
+     * host names and globs, copied from its External Account Binding key; null for no limit.
+     */
+    @Column(name = "name_scope")
+    public String nameScope;
+
     @Column(name = "created_at")
     public Instant createdAt;
 }

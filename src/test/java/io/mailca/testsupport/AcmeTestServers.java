@@ -134,6 +134,14 @@ public final class AcmeTestServers implements QuarkusTestResourceLifecycleManage
         return port;
     }
 
+    /** The Knot server MailCA resolves through, for tests that add records to example.test. */
+    public static KnotServer knot() {
+        if (knot == null) {
+            throw new IllegalStateException("AcmeTestServers has not started");
+        }
+        return knot;
+    }
+
     /** The plain-HTTP listener's port, as published by {@link #start()}. */
     public static int httpPort() {
         return Integer.parseInt(System.getProperty(HTTP_PORT_PROPERTY));
