@@ -97,19 +97,29 @@ public class TlsaVerifier {
             if (resolver.isEmpty()) {
                 return dns.lookup(owner, Type.TLSA).authenticated();
             }
-            var query = Message.newQuery(Record.newRecord(Rfc2136Publisher.name(owner),
-                    Type.TLSA, DClass.IN));
-            query.getHeader().setFlag(Flags.AD);
-            var r = new SimpleResolver(Rfc2136Publisher.address(resolver.get(), 53));
-            r.setTimeout(settings.timeout());
-            var response = r.send(query);
-            return response.getRcode() == Rcode.NOERROR
-                    && response.getHeader().getFlag(Flags.AD);
+            return authenticated(Rfc2136Publisher.address(resolver.get(), 53), owner,
+                    settings.timeout());
         } catch (DnsException | IOException e) {
             LOG.warnf("could not ask the validating resolver about %s: %s", owner,
                     e.getMessage());
             return false;
         }
+    }
+
+    /**
+     * True when the validating resolver at {@code resolver} answers the TLSA query for
+     * {@code owner} with NOERROR and the AD bit (RFC 6840 §5.7: AD in the query asks for it).
+     */
+    public static boolean authenticated(InetSocketAddress resolver, String owner,
+            java.time.Duration timeout) throws IOException {
+        var query = Message.newQuery(Record.newRecord(Rfc2136Publisher.name(owner), Type.TLSA,
+                DClass.IN));
+        query.getHeader().setFlag(Flags.AD);
+        var r = new SimpleResolver(resolver);
+        r.setTimeout(timeout);
+        var response = r.send(query);
+        return response.getRcode() == Rcode.NOERROR && response.getHeader().getFlag(Flags.AD)
+                && !response.getSection(Section.ANSWER).isEmpty();
     }
 
     private List<InetSocketAddress> authoritativeServers(String zone) {
