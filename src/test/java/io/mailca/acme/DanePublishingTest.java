@@ -172,6 +172,11 @@ class DanePublishingTest {
         assertThat(knot.kdig("+dnssec", "+noall", "+answer", "_587._tcp." + host, "TLSA"))
                 .contains("RRSIG\tTLSA");
 
+        // An independent DANE verifier accepts a STARTTLS server presenting the issued chain
+        // against the records Knot serves (-d: the file's records count as DNSSEC-valid).
+        smtp.serve(issued.key().getPrivate(), issued.chain());
+        assertThat(ldnsDaneVerify(host, smtp.port())).contains("dane-validated successfully");
+
         // Key reuse (certbot --reuse-key): a new certificate, the same RRset, no update.
         var updates = publishers.updatesSent();
         issue(account, issued.key(), host);
@@ -363,6 +368,32 @@ class DanePublishingTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * FACTS.md's recipe: the chain read with {@code openssl s_client -starttls smtp}, the
+     * TLSA RRset read from Knot with kdig, then {@code ldns-dane -t} over both.
+     */
+    static String ldnsDaneVerify(String host, int port) throws Exception {
+        var dir = java.nio.file.Files.createTempDirectory("ldns-dane");
+        var tlsa = dir.resolve("tlsa.txt");
+        java.nio.file.Files.writeString(tlsa, knot.kdig("+noall", "+answer",
+                "_587._tcp." + host, "TLSA"));
+        var chain = dir.resolve("chain.pem");
+        run("sh", "-c", "openssl s_client -connect 127.0.0.1:" + port + " -starttls smtp"
+                + " -showcerts </dev/null 2>/dev/null | sed -n '/-----BEGIN/,/-----END/p' > "
+                + chain);
+        return run("ldns-dane", "-n", "-d", "-t", tlsa.toString(), "-c", chain.toString(),
+                "verify");
+    }
+
+    static String run(String... command) throws Exception {
+        var p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        var out = new String(p.getInputStream().readAllBytes(),
+                java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as("%s: %s", List.of(command), out).isZero();
+        return out;
     }
 
     static boolean knotAnswers() {
