@@ -47,8 +47,8 @@ public record TlsaRecord(int usage, int selector, int matchingType, String data)
             return new TlsaRecord(usage, selector, matchingType,
                     HexFormat.of().formatHex(associated));
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot encode " + certificate.getSubjectX500Principal(),
-                    e);
+            throw new IllegalStateException("cannot encode "
+                    + certificate.getSubjectX500Principal(), e);
         }
     }
 

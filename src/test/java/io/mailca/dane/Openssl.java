@@ -72,8 +72,9 @@ final class Openssl {
 
     /** The hex digest openssl computes for {@code name}.pem's SPKI (selector 1). */
     String spkiDigest(String name, String digest) {
-        return digests.computeIfAbsent("spki " + name + " " + digest, k -> sh("openssl x509 -in " + name + ".pem -pubkey -noout | openssl pkey -pubin"
-                + " -outform DER | openssl dgst -" + digest + " -r").split(" ")[0].trim());
+        return digests.computeIfAbsent("spki " + name + " " + digest, k -> sh("openssl x509"
+                + " -in " + name + ".pem -pubkey -noout | openssl pkey -pubin -outform DER"
+                + " | openssl dgst -" + digest + " -r").split(" ")[0].trim());
     }
 
     /** The hex digest of {@code name}.pem's DER encoding (selector 0). */
