@@ -82,6 +82,8 @@ public class DaneWorker {
     /** Queues a reconciliation job for each certified host in a configured zone. */
     public int reconcile(Instant now) {
         return QuarkusTransaction.requiringNew().call(() -> {
+            // Finished jobs are history for a week, then go, so the outbox stays small.
+            rows.purgeDone(now.minus(Duration.ofDays(7)));
             var pending = new HashSet<String>();
             rows.pendingJobs().forEach(j -> pending.add(j.host));
             var queued = 0;

@@ -51,6 +51,11 @@ public class DaneRows {
         return Optional.ofNullable(DaneJob.findById(id));
     }
 
+    /** Deletes finished jobs that finished before {@code cutoff}; returns how many. */
+    public long purgeDone(Instant cutoff) {
+        return DaneJob.delete("state = ?1 and finishedAt < ?2", DaneJob.DONE, cutoff);
+    }
+
     /** Jobs not done yet, oldest first. */
     public List<DaneJob> pendingJobs() {
         return DaneJob.list("state = ?1 order by id", DaneJob.PENDING);
