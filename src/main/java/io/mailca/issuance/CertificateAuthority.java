@@ -133,14 +133,30 @@ public class CertificateAuthority {
      * so that no serial is ever used twice even across CA key generations.
      */
     public SignedCertificate issue(RequestedCertificate request, Predicate<String> serialUnused) {
+        return issue(request, settings.leafValidity(), serialUnused);
+    }
+
+    /**
+     * Signs a leaf valid for {@code validity} (the order's certificate profile,
+     * {@link CertificateProfiles}) from five minutes before now.
+     */
+    public SignedCertificate issue(RequestedCertificate request, Duration validity,
+            Predicate<String> serialUnused) {
         var ca = current();
         var serial = serials.next();
         while (!serialUnused.test(serial.toString(16))) {
             serial = serials.next();
         }
-        // Backdated a little: a mail server whose clock runs slow still accepts it.
-        var notBefore = clock.instant().minus(Duration.ofMinutes(5));
-        var notAfter = notBefore.plus(settings.leafValidity());
+        // Backdated a little: a mail server whose clock runs slow still accepts it. Never
+        // before the issuer, and the validity counts from the notBefore the leaf really
+        // carries, so a profile's lifetime is exact (the signer would move it up otherwise).
+        var notBefore = clock.instant().minus(Duration.ofMinutes(5))
+                .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        var issuerNotBefore = ca.issuing().getNotBefore().toInstant();
+        if (notBefore.isBefore(issuerNotBefore)) {
+            notBefore = issuerNotBefore;
+        }
+        var notAfter = notBefore.plus(validity);
         var leaf = ca.signer().issue(new LeafRequest(request.publicKey(), request.names(),
                 notBefore, notAfter, serial, settings.crlUrl().orElse(null),
                 settings.ocspUrl().orElse(null), issuingCertificateUrl()));

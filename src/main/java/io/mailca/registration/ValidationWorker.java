@@ -4,6 +4,7 @@ import io.mailca.registration.AuthorizationService.ValidationTask;
 import io.mailca.validation.CaaCheck;
 import io.mailca.validation.Dns01Validator;
 import io.mailca.validation.Http01Validator;
+import io.mailca.validation.TlsAlpn01Validator;
 import io.mailca.validation.ValidationOutcome;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -33,12 +34,13 @@ public class ValidationWorker {
     private final Http01Validator http01;
     private final Dns01Validator dns01;
     private final CaaCheck caa;
+    private final TlsAlpn01Validator tlsAlpn01;
     private final Clock clock;
     private final Duration staleAfter;
     private final ExecutorService pool;
 
     ValidationWorker(AuthorizationService authorizations, Http01Validator http01,
-            Dns01Validator dns01, CaaCheck caa, Clock clock,
+            Dns01Validator dns01, TlsAlpn01Validator tlsAlpn01, CaaCheck caa, Clock clock,
             @ConfigProperty(name = "mailca.validation.workers", defaultValue = "32") int workers,
             @ConfigProperty(name = "mailca.validation.stale-after", defaultValue = "PT2M")
             Duration staleAfter) {
@@ -46,6 +48,7 @@ public class ValidationWorker {
         this.http01 = http01;
         this.dns01 = dns01;
         this.caa = caa;
+        this.tlsAlpn01 = tlsAlpn01;
         this.clock = clock;
         this.staleAfter = staleAfter;
         var counter = new AtomicInteger();
@@ -89,6 +92,8 @@ public class ValidationWorker {
                 case "http-01" -> http01.validate(task.identifier(), task.token(),
                         task.keyAuthorization());
                 case "dns-01" -> dns01.validate(task.identifier(), task.keyAuthorization());
+                case "tls-alpn-01" -> tlsAlpn01.validate(task.identifier(),
+                        task.keyAuthorization());
                 default -> ValidationOutcome.invalid("malformed",
                         "challenge type " + task.type() + " is not supported");
             };

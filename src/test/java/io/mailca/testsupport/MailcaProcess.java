@@ -63,6 +63,7 @@ public final class MailcaProcess implements AutoCloseable {
     private final int httpPort;
     private final int sslPort;
     private final int http01Port;
+    private final int tlsAlpn01Port;
     private final Thread killOnExit;
     private Process process;
     private long logOffsetOfCurrentRun;
@@ -76,12 +77,14 @@ public final class MailcaProcess implements AutoCloseable {
         this.httpPort = freePort();
         this.sslPort = freePort();
         this.http01Port = freePort();
+        this.tlsAlpn01Port = freePort();
         this.env = new LinkedHashMap<>();
         env.put("MAILCA_DATA_DIR", dataDir.toString());
         env.put("MAILCA_DOMAINS", builder.domains);
         env.put("QUARKUS_HTTP_PORT", String.valueOf(httpPort));
         env.put("QUARKUS_HTTP_SSL_PORT", String.valueOf(sslPort));
         env.put("MAILCA_VALIDATION_HTTP01_PORT", String.valueOf(http01Port));
+        env.put("MAILCA_VALIDATION_TLS_ALPN01_PORT", String.valueOf(tlsAlpn01Port));
         // Test mail hosts live on 127.0.0.1; production refuses loopback validation targets.
         env.put("MAILCA_VALIDATION_HTTP01_ALLOW_LOOPBACK", "true");
         if (builder.dnsResolver != null) {
@@ -117,6 +120,11 @@ public final class MailcaProcess implements AutoCloseable {
     /** The port MailCA's http-01 validator connects to; the ACME client must serve it. */
     public int http01Port() {
         return http01Port;
+    }
+
+    /** The port MailCA's tls-alpn-01 validator connects to; the ACME client must serve it. */
+    public int tlsAlpn01Port() {
+        return tlsAlpn01Port;
     }
 
     public Path workDir() {
