@@ -1,5 +1,6 @@
 package io.mailca.registration;
 
+import io.mailca.dane.TlsaJobs;
 import io.mailca.issuance.BadCsrException;
 import io.mailca.issuance.CertificateAuthority;
 import io.mailca.issuance.CheckedCsr;
@@ -55,6 +56,7 @@ public class OrderService {
     private final Lifetimes lifetimes;
     private final CaaCheck caa;
     private final Clock clock;
+    private final TlsaJobs tlsaJobs;
 
     // Injected by field so that the constructor other changes touch stays as it is.
     @Inject
@@ -68,7 +70,7 @@ public class OrderService {
 
     OrderService(Orders orders, Authorizations authorizations, Certificates certificates,
             IdentifierPolicy policy, CertificateAuthority ca, AuditLog audit,
-            Lifetimes lifetimes, CaaCheck caa, Clock clock) {
+            Lifetimes lifetimes, CaaCheck caa, Clock clock, TlsaJobs tlsaJobs) {
         this.orders = orders;
         this.authorizations = authorizations;
         this.certificates = certificates;
@@ -78,6 +80,7 @@ public class OrderService {
         this.lifetimes = lifetimes;
         this.caa = caa;
         this.clock = clock;
+        this.tlsaJobs = tlsaJobs;
     }
 
     /** What a {@code newOrder} payload asks for. */
@@ -272,6 +275,10 @@ public class OrderService {
         order.status = "valid";
         audit.record("account:" + account.id, "certificate.issued", "serial:" + cert.serialHex,
                 "order=" + order.id + " names=" + cert.names + " notAfter=" + cert.notAfter);
+
+        // 7. Queue the TLSA publication in this transaction (outbox): it commits with the
+        // certificate, so a crash or a DNS outage loses nothing.
+        tlsaJobs.issued(names);
         return order;
     }
 

@@ -1,5 +1,6 @@
 package io.mailca.registration;
 
+import io.mailca.dane.TlsaJobs;
 import io.mailca.store.Account;
 import io.mailca.store.AuditLog;
 import io.mailca.store.Authorizations;
@@ -34,14 +35,16 @@ public class RevocationService {
     private final AuditLog audit;
     private final Crls crls;
     private final Clock clock;
+    private final TlsaJobs tlsaJobs;
 
     RevocationService(Certificates certificates, Authorizations authorizations, AuditLog audit,
-            Crls crls, Clock clock) {
+            Crls crls, Clock clock, TlsaJobs tlsaJobs) {
         this.certificates = certificates;
         this.authorizations = authorizations;
         this.audit = audit;
         this.crls = crls;
         this.clock = clock;
+        this.tlsaJobs = tlsaJobs;
     }
 
     /**
@@ -76,6 +79,8 @@ public class RevocationService {
         crls.markStale(stored.issuerId);
         audit.record(actor, "certificate.revoked", "serial:" + serialHex,
                 "reason=" + code + " names=" + stored.names);
+        // TLSA follows in the same transaction: at once for keyCompromise, else by rollover.
+        tlsaJobs.revoked(List.of(stored.names.split(",")), serialHex, code);
         return stored;
     }
 
