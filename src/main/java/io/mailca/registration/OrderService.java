@@ -1,9 +1,11 @@
 package io.mailca.registration;
 
+import io.mailca.dane.TlsaJobs;
 import io.mailca.issuance.BadCsrException;
 import io.mailca.issuance.CertificateAuthority;
 import io.mailca.issuance.CheckedCsr;
 import io.mailca.issuance.CertificateAuthority.RequestedCertificate;
+import io.mailca.issuance.CertificateProfiles;
 import io.mailca.policy.Decision;
 import io.mailca.policy.IdentifierPolicy;
 import io.mailca.policy.NameScope;
@@ -20,6 +22,7 @@ import io.mailca.store.Order;
 import io.mailca.store.Orders;
 import io.mailca.validation.CaaCheck;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import java.security.PublicKey;
 import java.time.Clock;
@@ -53,10 +56,21 @@ public class OrderService {
     private final Lifetimes lifetimes;
     private final CaaCheck caa;
     private final Clock clock;
+    private final TlsaJobs tlsaJobs;
+
+    // Injected by field so that the constructor other changes touch stays as it is.
+    @Inject
+    CertificateProfiles profiles;
+
+    @Inject
+    RenewalInfo renewalInfo;
+
+    @Inject
+    RateLimits rateLimits;
 
     OrderService(Orders orders, Authorizations authorizations, Certificates certificates,
             IdentifierPolicy policy, CertificateAuthority ca, AuditLog audit,
-            Lifetimes lifetimes, CaaCheck caa, Clock clock) {
+            Lifetimes lifetimes, CaaCheck caa, Clock clock, TlsaJobs tlsaJobs) {
         this.orders = orders;
         this.authorizations = authorizations;
         this.certificates = certificates;
@@ -66,10 +80,20 @@ public class OrderService {
         this.lifetimes = lifetimes;
         this.caa = caa;
         this.clock = clock;
+        this.tlsaJobs = tlsaJobs;
     }
 
     /** What a {@code newOrder} payload asks for. */
-    public record NewOrder(List<Identifier> identifiers, String notBefore, String notAfter) {
+    public record NewOrder(List<Identifier> identifiers, String notBefore, String notAfter,
+            String profile, String replaces) {
+        public NewOrder(List<Identifier> identifiers, String notBefore, String notAfter) {
+            this(identifiers, notBefore, notAfter, null, null);
+        }
+    }
+
+    /** What {@code newAuthz} created or found (RFC 8555 §7.4.1). */
+    public record PreAuthorization(Authorization authorization, List<Challenge> challenges,
+            boolean created) {
     }
 
     /**
@@ -84,6 +108,10 @@ public class OrderService {
                     + " supported: MailCA sets the validity period from its certificate profile");
         }
         var names = decide(account, request.identifiers());
+        var profile = profileOf(request.profile());
+        var replaced = request.replaces() == null ? null
+                : renewalInfo.checkReplaces(account, request.replaces(), names);
+        rateLimits.admitOrder(account, names);
 
         var now = clock.instant();
         var order = new Order();
@@ -102,8 +130,35 @@ public class OrderService {
         }
         order.expiresAt = expires;
         order.status = allValid ? "ready" : "pending";
+        order.profile = profile.name();
+        order.replaces = request.replaces();
+        order.replacesCertificateId = replaced;
         orders.add(order);
         return order;
+    }
+
+    /**
+     * RFC 8555 §7.4.1: pre-authorization. Checks the identifier against the policy like an
+     * order would, then hands out the account's current authorization for it or a new
+     * pending one, which a later order reuses.
+     */
+    @Transactional(dontRollbackOn = AcmeProblem.class)
+    public PreAuthorization preAuthorize(Account account, Identifier identifier) {
+        if (identifier != null && identifier.value() != null
+                && identifier.value().startsWith("*.")) {
+            throw new AcmeProblem(ProblemType.MALFORMED, "a wildcard name cannot be"
+                    + " pre-authorized (RFC 8555 §7.4.1); place an order for it");
+        }
+        var name = decide(account, java.util.Collections.singletonList(identifier)).get(0);
+        rateLimits.admitPreAuthorization(account);
+
+        var now = clock.instant();
+        var before = authorizations.reusable(account.id, name, false,
+                now.plus(Duration.ofDays(1)));
+        var authz = authorizationFor(account, name, now);
+        authorizations.flush();
+        return new PreAuthorization(authz, authorizations.challengesOf(authz.id),
+                before.isEmpty());
     }
 
     /** An order of the account, with its status brought up to date. */
@@ -186,12 +241,18 @@ public class OrderService {
             throw new AcmeProblem(ProblemType.ORDER_NOT_READY, "the order is " + order.status
                     + "; only a ready order can be finalized");
         }
+        rateLimits.admitCertificate(ordered);
+        var profileName = order.profile;
+        var profile = profileName == null ? profiles.defaultProfile()
+                : profiles.byName(profileName).orElseThrow(() -> new AcmeProblem(
+                        ProblemType.INVALID_PROFILE, "profile " + profileName
+                                + " is no longer offered; place a new order"));
         order.status = "processing";
         audit.record("account:" + account.id, "certificate.signing", order.id,
                 "names=" + ordered);
         var names = List.copyOf(ordered);
         var signed = ca.issue(new RequestedCertificate(csr.publicKey(), names),
-                serial -> !certificates.serialExists(serial));
+                profile.validity(), serial -> !certificates.serialExists(serial));
 
         // 6. Store, and finish the order.
         var cert = new IssuedCertificate();
@@ -207,11 +268,17 @@ public class OrderService {
         cert.notAfter = signed.notAfter();
         cert.status = IssuedCertificate.VALID;
         cert.createdAt = clock.instant();
+        cert.profile = profile.name();
         certificates.add(cert);
+        rateLimits.recordCertificate(names);
         order.certificateId = cert.id;
         order.status = "valid";
         audit.record("account:" + account.id, "certificate.issued", "serial:" + cert.serialHex,
                 "order=" + order.id + " names=" + cert.names + " notAfter=" + cert.notAfter);
+
+        // 7. Queue the TLSA publication in this transaction (outbox): it commits with the
+        // certificate, so a crash or a DNS outage loses nothing.
+        tlsaJobs.issued(names);
         return order;
     }
 
@@ -333,6 +400,20 @@ public class OrderService {
                     : ProblemType.REJECTED_IDENTIFIER, detail, refusals), identifiers);
         }
         return List.copyOf(names);
+    }
+
+    private CertificateProfiles.CertificateProfile profileOf(String name) {
+        if (name == null) {
+            return profiles.defaultProfile();
+        }
+        return profiles.byName(name).orElseThrow(() -> new AcmeProblem(
+                ProblemType.INVALID_PROFILE, "no profile named '" + shorten(name)
+                        + "'; this server offers " + String.join(", ", profiles.all().keySet())
+                        + " (see meta.profiles in the directory)"));
+    }
+
+    private static String shorten(String text) {
+        return text.length() > 64 ? text.substring(0, 64) + "..." : text;
     }
 
     private AcmeProblem refused(Account account, AcmeProblem problem, List<Identifier> ids) {
