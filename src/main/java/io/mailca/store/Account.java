@@ -33,6 +33,13 @@ public class Account extends PanacheEntityBase {
     @Column(name = "eab_key_id")
     public String eabKeyId;
 
+    /**
+     * Comma-separated names and patterns that narrow what this account may order, copied from
+     * the External Account Binding key that created it; null means no narrowing.
+     */
+    @Column(name = "name_scope")
+    public String nameScope;
+
     @Column(name = "created_at")
     public Instant createdAt;
 }
