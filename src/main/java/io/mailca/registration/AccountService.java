@@ -186,7 +186,7 @@ public class AccountService {
      * authorizations go with it.
      */
     @Transactional
-    public Account deactivate(Operator operator, String accountId) {
+    public OperatorQueries.AccountView deactivate(Operator operator, String accountId) {
         var account = accounts.byId(accountId).orElseThrow(() ->
                 OperatorProblem.notFound("no account with id " + accountId));
         if (!"valid".equals(account.status)) {
@@ -198,7 +198,7 @@ public class AccountService {
             authz.status = "deactivated";
         }
         audit.record(operator.actor(), "account.deactivated", account.id, "by=operator");
-        return account;
+        return OperatorQueries.accountView(account);
     }
 
     /** The account behind a {@code kid}, which must be valid to sign requests (§6.2). */
