@@ -62,8 +62,9 @@ class ExternalAccountBindingIT {
             var refused = certbot.run("register", "--server", mailca.directoryUrl(),
                     "--agree-tos", "-m", "postmaster@example.test");
             assertThat(refused.exitCode()).isNotZero();
+            // certbot reads meta.externalAccountRequired and refuses before asking.
             assertThat(refused.output() + certbot.lastRunLog())
-                    .contains("urn:ietf:params:acme:error:externalAccountRequired");
+                    .contains("Server requires external account binding");
 
             // 3. certbot with a binding.
             var forCertbot = eabKey(http, admin, token);
