@@ -1,10 +1,8 @@
 -- Operators: admin API tokens, External Account Binding keys, and the hash
 -- chain of the audit log. Runs on PostgreSQL and on H2 in PostgreSQL mode.
 
--- The per-account name scope (comma-separated names and patterns) that
--- narrows what an account may order. The policy migration (V2) may add it
--- too; IF NOT EXISTS lets either land first.
-ALTER TABLE account ADD COLUMN IF NOT EXISTS name_scope VARCHAR;
+-- account.name_scope comes from V2 (policy); an EAB key's scope is copied
+-- into it when the key binds an account.
 
 -- Bearer tokens of the admin API. Only the SHA-256 of a token is kept.
 CREATE TABLE admin_token (

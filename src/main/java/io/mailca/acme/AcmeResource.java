@@ -3,6 +3,7 @@ package io.mailca.acme;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mailca.acme.JwsVerifier.KeyMode;
 import io.mailca.issuance.CertificateAuthority;
+import io.mailca.issuance.CertificateProfiles;
 import io.mailca.registration.AccountService;
 import io.mailca.registration.AccountService.ExternalBinding;
 import io.mailca.registration.AccountService.NewAccount;
@@ -17,6 +18,7 @@ import io.mailca.registration.RevocationService;
 import io.mailca.registration.ValidationWorker;
 import io.mailca.store.Certificates;
 import io.vertx.ext.web.RoutingContext;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HEAD;
 import jakarta.ws.rs.HeaderParam;
@@ -59,6 +61,13 @@ public class AcmeResource {
     private final List<String> caaIdentities;
     private final boolean externalAccountRequired;
 
+    // Injected by field so that the constructor other changes touch stays as it is.
+    @Inject
+    CertificateProfiles profiles;
+
+    @ConfigProperty(name = "mailca.acme.pre-authorization", defaultValue = "false")
+    boolean preAuthorization;
+
     AcmeResource(JwsVerifier jws, AcmeUrls urls, AcmeWire wire, AcmeResponses responses,
             AccountService accounts, OrderService orders, AuthorizationService authorizations,
             RevocationService revocations, ValidationWorker validations,
@@ -95,6 +104,10 @@ public class AcmeResource {
         node.put("newOrder", urls.newOrder());
         node.put("revokeCert", urls.revokeCert());
         node.put("keyChange", urls.keyChange());
+        if (preAuthorization) {
+            node.put("newAuthz", urls.newAuthz());
+        }
+        node.put("renewalInfo", urls.renewalInfo());
         var meta = node.putObject("meta");
         if (termsOfService != null) {
             meta.put("termsOfService", termsOfService);
@@ -105,6 +118,9 @@ public class AcmeResource {
         var caa = meta.putArray("caaIdentities");
         caaIdentities.forEach(caa::add);
         meta.put("externalAccountRequired", externalAccountRequired);
+        // draft-aaron-acme-profiles §3: profile name -> description a person reads.
+        var offered = meta.putObject("profiles");
+        profiles.all().values().forEach(p -> offered.put(p.name(), p.description()));
         return Response.ok(AcmeJson.bytes(node)).header("Content-Type", AcmeResponses.JSON)
                 .build();
     }
@@ -203,9 +219,40 @@ public class AcmeResource {
 
         var order = orders.newOrder(request.account(), new NewOrder(identifiers,
                 AcmeJson.optionalString(payload, "notBefore"),
-                AcmeJson.optionalString(payload, "notAfter")));
+                AcmeJson.optionalString(payload, "notAfter"),
+                AcmeJson.optionalString(payload, "profile"),
+                AcmeJson.optionalString(payload, "replaces")));
         return responses.json(201, wire.order(order))
                 .header("Location", urls.order(order.id)).build();
+    }
+
+    /**
+     * §7.4.1: pre-authorization, when the operator offers it
+     * ({@code mailca.acme.pre-authorization}); otherwise the resource does not exist.
+     */
+    @POST
+    @Path("new-authz")
+    public Response newAuthz(@HeaderParam("Content-Type") String type, byte[] body,
+            @Context UriInfo uri, RoutingContext context) {
+        if (!preAuthorization) {
+            throw new AcmeProblem(ProblemType.MALFORMED, 404, "pre-authorization is not"
+                    + " offered (no newAuthz in the directory); place an order", List.of(),
+                    null);
+        }
+        var request = verify(type, body, uri, KeyMode.KID, context);
+        var payload = objectPayload(request);
+        var node = payload.get("identifier");
+        if (node == null || !node.isObject()) {
+            throw new AcmeProblem(ProblemType.MALFORMED, "newAuthz needs an identifier object");
+        }
+        var identifier = new Identifier(AcmeJson.optionalString(node, "type"),
+                AcmeJson.optionalString(node, "value"));
+
+        var result = orders.preAuthorize(request.account(), identifier);
+        var authz = result.authorization();
+        return responses.json(result.created() ? 201 : 200,
+                        wire.authorization(authz, result.challenges()))
+                .header("Location", urls.authorization(authz.id)).build();
     }
 
     /** §7.4: the order object; a processing order says when to look again. */
@@ -366,7 +413,7 @@ public class AcmeResource {
 
     /** RFC 8555 §6.3: the resources above answer POST only. */
     @GET
-    @Path("{path: (new-account|new-order|revoke-cert|key-change|acct/.+|order/.+|authz/.+"
+    @Path("{path: (new-account|new-order|new-authz|revoke-cert|key-change|acct/.+|order/.+|authz/.+"
             + "|chall/.+|cert/.+)}")
     public Response getNotAllowed() {
         throw new AcmeProblem(ProblemType.MALFORMED, 405,

@@ -79,4 +79,14 @@ public class AcmeUrls {
     public String certificate(String id) {
         return base + "/cert/" + id;
     }
+
+    /** RFC 9773 §4: the base of the renewalInfo URLs; the certID follows after a slash. */
+    public String renewalInfo() {
+        return base + "/renewal-info";
+    }
+
+    /** RFC 8555 §7.4.1: pre-authorization. */
+    public String newAuthz() {
+        return base + "/new-authz";
+    }
 }

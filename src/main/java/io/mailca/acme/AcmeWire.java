@@ -45,6 +45,14 @@ public class AcmeWire {
         var authorizations = node.putArray("authorizations");
         order.authorizationIds.forEach(id -> authorizations.add(urls.authorization(id)));
         node.put("finalize", urls.finalizeUrl(order.id));
+        if (order.profile != null) {
+            // draft-aaron-acme-profiles §4: the profile the certificate is issued under.
+            node.put("profile", order.profile);
+        }
+        if (order.replaces != null) {
+            // RFC 9773 §5: the server reflects replaces in the order.
+            node.put("replaces", order.replaces);
+        }
         if (order.certificateId != null && "valid".equals(order.status)) {
             node.put("certificate", urls.certificate(order.certificateId));
         }

@@ -3,6 +3,7 @@ package io.mailca.acme;
 import io.mailca.registration.AcmeProblem;
 import io.mailca.registration.Nonces;
 import io.mailca.registration.ProblemType;
+import io.mailca.registration.RateLimited;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
@@ -50,6 +51,11 @@ public class ProblemResponses {
                 .header("Cache-Control", "no-store")
                 .header("Link", "<" + urls.directory() + ">;rel=\"index\"")
                 .header(AcmeHeaders.REPLAY_NONCE, freshNonce());
+        if (problem instanceof RateLimited limited) {
+            // RFC 8555 §6.6: when to retry, and where the limits are explained.
+            response.header("Retry-After", String.valueOf(limited.retryAfterSeconds()));
+            response.header("Link", "<" + limited.helpUrl() + ">;rel=\"help\"");
+        }
         if (problem.location() != null) {
             response.header("Location", problem.location());
         }

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.KeyPair;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
@@ -30,7 +31,7 @@ import org.jboss.logging.Logger;
  * new keystore, never half of one. Methods are synchronized: one instance is shared by all
  * threads of a process. The password is never logged nor put in an exception message.
  */
-public final class CaKeyStore {
+public final class CaKeyStore implements CaKeys {
     /** One private key with its certificate chain, the key's own certificate first. */
     public record Entry(String alias, PrivateKey privateKey, List<X509Certificate> chain) {
         public Entry {
@@ -96,6 +97,27 @@ public final class CaKeyStore {
         return file;
     }
 
+    @Override
+    public String storage() {
+        return TYPE;
+    }
+
+    @Override
+    public String description() {
+        return file.toString();
+    }
+
+    @Override
+    public String provider() {
+        return null;
+    }
+
+    @Override
+    public KeyPair generate(KeyAlgorithm algorithm, SecureRandom random) {
+        return algorithm.generate(random);
+    }
+
+    @Override
     public synchronized boolean contains(String alias) {
         try {
             return keyStore.isKeyEntry(alias);
@@ -114,6 +136,7 @@ public final class CaKeyStore {
      * Stores several entries in one atomic write, so that a root and its intermediate are
      * either both on disk or neither is.
      */
+    @Override
     public synchronized void store(List<Entry> entries) throws IOException {
         try {
             for (var entry : entries) {
@@ -131,6 +154,7 @@ public final class CaKeyStore {
     }
 
     /** The private key stored under {@code alias}. */
+    @Override
     public synchronized PrivateKey privateKey(String alias) throws IOException {
         try {
             var key = keyStore.getKey(alias, password);
@@ -144,6 +168,7 @@ public final class CaKeyStore {
     }
 
     /** The certificate of the key stored under {@code alias}. */
+    @Override
     public X509Certificate certificate(String alias) throws IOException {
         return chain(alias).get(0);
     }

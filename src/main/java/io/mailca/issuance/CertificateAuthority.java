@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -37,7 +38,13 @@ import org.jboss.logging.Logger;
  *
  * <p>Creation is guarded by a database lock ({@link Authorities#lockForCreation()}), so two
  * processes starting together on one database create one CA, not two. The keys stay in the
- * PKCS#12 keystore under the data directory; the database keeps the certificates.
+ * PKCS#12 keystore under the data directory or, with {@code mailca.ca.key-storage=PKCS11}, in
+ * a PKCS#11 token that generated them ({@link Pkcs11Token}); the database keeps the
+ * certificates.
+ *
+ * <p>Every leaf carries CRL Distribution Points (RFC 5280 §4.2.1.13) and an OCSP pointer in
+ * Authority Information Access (RFC 5280 §4.2.2.1), derived from
+ * {@code mailca.public.base-url} unless configured.
  */
 @ApplicationScoped
 public class CertificateAuthority {
@@ -47,7 +54,14 @@ public class CertificateAuthority {
     public record Settings(String dataDir, List<String> domains, String organization,
             KeyAlgorithm keyAlgorithm, Optional<String> keystorePassword,
             Optional<Path> keystorePasswordFile, Optional<String> crlUrl,
-            Optional<String> ocspUrl, String publicBaseUrl, Duration leafValidity) {
+            Optional<String> ocspUrl, String publicBaseUrl, Duration leafValidity,
+            String keyStorage, Optional<Pkcs11Token.Settings> pkcs11,
+            Optional<String> pkcs11Pin, Optional<Path> pkcs11PinFile) {
+    }
+
+    /** A CA certificate with the key that signs for it, for CRLs and OCSP signers. */
+    record SigningKey(String authorityId, X509Certificate certificate, PrivateKey key,
+            String provider) {
     }
 
     /** What finalize asks to have signed. */
@@ -66,9 +80,10 @@ public class CertificateAuthority {
     private final SerialNumbers serials = new SerialNumbers(random);
 
     private volatile Loaded loaded;
+    private CaKeys keys;
 
     private record Loaded(X509Certificate root, X509Certificate issuing, String issuingId,
-            CertificateSigner signer) {
+            CertificateSigner signer, SigningKey rootKey, SigningKey issuingKey) {
     }
 
     @Inject
@@ -87,9 +102,23 @@ public class CertificateAuthority {
             @ConfigProperty(name = "mailca.ca.ocsp-url") Optional<String> ocspUrl,
             @ConfigProperty(name = "mailca.public.base-url") String publicBaseUrl,
             @ConfigProperty(name = "mailca.certificate.validity", defaultValue = "P90D")
-            Duration leafValidity) {
+            Duration leafValidity,
+            @ConfigProperty(name = "mailca.ca.key-storage", defaultValue = "PKCS12")
+            String keyStorage,
+            @ConfigProperty(name = "mailca.ca.pkcs11.library") Optional<String> pkcs11Library,
+            @ConfigProperty(name = "mailca.ca.pkcs11.slot") Optional<Long> pkcs11Slot,
+            @ConfigProperty(name = "mailca.ca.pkcs11.slot-list-index")
+            Optional<Integer> pkcs11SlotListIndex,
+            @ConfigProperty(name = "mailca.ca.pkcs11.token-label")
+            Optional<String> pkcs11TokenLabel,
+            @ConfigProperty(name = "mailca.ca.pkcs11.pin") Optional<String> pkcs11Pin,
+            @ConfigProperty(name = "mailca.ca.pkcs11.pin-file") Optional<Path> pkcs11PinFile) {
         this(new Settings(dataDir, domains, organization, keyAlgorithm, keystorePassword,
-                keystorePasswordFile, crlUrl, ocspUrl, publicBaseUrl, leafValidity),
+                keystorePasswordFile, crlUrl, ocspUrl, publicBaseUrl, leafValidity,
+                keyStorage.strip().toUpperCase(Locale.ROOT),
+                pkcs11Library.map(library -> new Pkcs11Token.Settings(library, pkcs11Slot,
+                        pkcs11SlotListIndex, pkcs11TokenLabel)),
+                pkcs11Pin, pkcs11PinFile),
                 authorities, clock);
     }
 
@@ -133,17 +162,33 @@ public class CertificateAuthority {
      * so that no serial is ever used twice even across CA key generations.
      */
     public SignedCertificate issue(RequestedCertificate request, Predicate<String> serialUnused) {
+        return issue(request, settings.leafValidity(), serialUnused);
+    }
+
+    /**
+     * Signs a leaf valid for {@code validity} (the order's certificate profile,
+     * {@link CertificateProfiles}) from five minutes before now.
+     */
+    public SignedCertificate issue(RequestedCertificate request, Duration validity,
+            Predicate<String> serialUnused) {
         var ca = current();
         var serial = serials.next();
         while (!serialUnused.test(serial.toString(16))) {
             serial = serials.next();
         }
-        // Backdated a little: a mail server whose clock runs slow still accepts it.
-        var notBefore = clock.instant().minus(Duration.ofMinutes(5));
-        var notAfter = notBefore.plus(settings.leafValidity());
+        // Backdated a little: a mail server whose clock runs slow still accepts it. Never
+        // before the issuer, and the validity counts from the notBefore the leaf really
+        // carries, so a profile's lifetime is exact (the signer would move it up otherwise).
+        var notBefore = clock.instant().minus(Duration.ofMinutes(5))
+                .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        var issuerNotBefore = ca.issuing().getNotBefore().toInstant();
+        if (notBefore.isBefore(issuerNotBefore)) {
+            notBefore = issuerNotBefore;
+        }
+        var notAfter = notBefore.plus(validity);
         var leaf = ca.signer().issue(new LeafRequest(request.publicKey(), request.names(),
-                notBefore, notAfter, serial, settings.crlUrl().orElse(null),
-                settings.ocspUrl().orElse(null), issuingCertificateUrl()));
+                notBefore, notAfter, serial, crlUrl(ca.issuingId()), ocspUrl(),
+                issuingCertificateUrl()));
         return new SignedCertificate(serial.toString(16), ca.issuingId(), Pem.certificate(leaf),
                 Fingerprints.spkiSha256Hex(leaf.getPublicKey()),
                 leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant());
@@ -168,6 +213,63 @@ public class CertificateAuthority {
         return publicBase() + "/ca/root.der";
     }
 
+    /**
+     * The CRL of the CA {@code authorityId} (RFC 5280 §4.2.1.13): {@code mailca.ca.crl-url}
+     * with {@code {issuer-id}} replaced, or {@code <public base>/crl/<id>.crl}.
+     */
+    public String crlUrl(String authorityId) {
+        return settings.crlUrl().filter(url -> !url.isBlank())
+                .map(url -> url.strip().replace("{issuer-id}", authorityId))
+                .orElse(publicBase() + "/crl/" + authorityId + ".crl");
+    }
+
+    /** The OCSP responder (RFC 6960): {@code mailca.ca.ocsp-url} or {@code <base>/ocsp}. */
+    public String ocspUrl() {
+        return settings.ocspUrl().filter(url -> !url.isBlank()).map(String::strip)
+                .orElse(publicBase() + "/ocsp");
+    }
+
+    /** The id of the issuing CA that signs leaves now. */
+    public String issuingId() {
+        return current().issuingId();
+    }
+
+    /** The organization named in the CA's certificates. */
+    public String organization() {
+        return settings.organization();
+    }
+
+    /** True once {@link #bootstrap()} has loaded the CA. */
+    public boolean isLoaded() {
+        return loaded != null;
+    }
+
+    /** {@code PKCS12} or {@code PKCS11}: where the CA keys live. */
+    public String keyStorage() {
+        return keys().storage();
+    }
+
+    /** The CAs whose keys this process holds: the root and the issuing intermediate. */
+    List<SigningKey> signingKeys() {
+        var ca = current();
+        return List.of(ca.rootKey(), ca.issuingKey());
+    }
+
+    Optional<SigningKey> signingKey(String authorityId) {
+        return signingKeys().stream().filter(k -> k.authorityId().equals(authorityId))
+                .findFirst();
+    }
+
+    /** The key storage, for keys that are generated but never stored (OCSP signers). */
+    CaKeys keys() {
+        synchronized (this) {
+            if (keys == null) {
+                keys = openKeys();
+            }
+            return keys;
+        }
+    }
+
     private String publicBase() {
         var base = settings.publicBaseUrl();
         return base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
@@ -186,24 +288,27 @@ public class CertificateAuthority {
         if (authorities.root().isPresent()) {
             return false;
         }
-        var keyStore = openKeyStore();
+        var keyStore = keys();
         Hierarchy hierarchy;
         try {
             if (keyStore.contains(Hierarchy.ROOT_ALIAS)) {
-                // A shared keystore (a mounted secret) that another deployment filled.
+                // A shared keystore (a mounted secret) or token that another deployment filled.
                 hierarchy = Hierarchy.load(keyStore);
             } else {
                 hierarchy = Hierarchy.create(profile(), keyStore, clock, random);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the CA keystore", e);
+            throw new UncheckedIOException("cannot write the CA keys to "
+                    + keyStore.description(), e);
         }
         var now = clock.instant();
-        authorities.add(authority(Hierarchy.ROOT_ALIAS, Authority.ROOT, hierarchy.root(), now));
+        var storage = keyStore.storage();
+        authorities.add(authority(Hierarchy.ROOT_ALIAS, Authority.ROOT, hierarchy.root(), now,
+                storage));
         authorities.add(authority(Hierarchy.INTERMEDIATE_ALIAS, Authority.ISSUING,
-                hierarchy.intermediate(), now));
-        LOG.infof("Created the corporate CA for %s (%s keys)", settings.domains(),
-                settings.keyAlgorithm());
+                hierarchy.intermediate(), now, storage));
+        LOG.infof("Created the corporate CA for %s (%s keys in %s)", settings.domains(),
+                settings.keyAlgorithm(), keyStore.description());
         return true;
     }
 
@@ -213,21 +318,32 @@ public class CertificateAuthority {
             var issuing = authorities.activeIssuing().orElseThrow();
             return List.of(root, issuing);
         });
-        var root = Pem.readCertificates(rows.get(0).certificatePem).get(0);
+        var rootRow = rows.get(0);
+        var root = Pem.readCertificates(rootRow.certificatePem).get(0);
         var issuingRow = rows.get(1);
         var issuing = Pem.readCertificates(issuingRow.certificatePem).get(0);
-        var keyStore = openKeyStore();
+        var keyStore = keys();
+        if (!keyStore.storage().equals(issuingRow.keyStorage)) {
+            throw new IllegalStateException("the issuing CA's key is recorded in "
+                    + issuingRow.keyStorage + " storage, but mailca.ca.key-storage is "
+                    + keyStore.storage());
+        }
         try {
             var stored = keyStore.certificate(issuingRow.keyRef);
             if (stored == null || !stored.equals(issuing)) {
-                throw new IllegalStateException("the keystore " + keyStore.file()
+                throw new IllegalStateException("the key storage " + keyStore.description()
                         + " does not hold the key of the issuing CA recorded in the database");
             }
-            var signer = new CertificateSigner(keyStore.privateKey(issuingRow.keyRef), issuing,
-                    null);
-            loaded = new Loaded(root, issuing, issuingRow.id, signer);
+            var provider = keyStore.provider();
+            var issuingKey = keyStore.privateKey(issuingRow.keyRef);
+            var signer = new CertificateSigner(issuingKey, issuing, provider);
+            var rootKey = new SigningKey(rootRow.id, root,
+                    keyStore.privateKey(rootRow.keyRef), provider);
+            loaded = new Loaded(root, issuing, issuingRow.id, signer, rootKey,
+                    new SigningKey(issuingRow.id, issuing, issuingKey, provider));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the CA keystore", e);
+            throw new UncheckedIOException("cannot read the CA keys from "
+                    + keyStore.description(), e);
         }
     }
 
@@ -275,17 +391,43 @@ public class CertificateAuthority {
     }
 
     private CaProfile profile() {
+        // The intermediate points at the root's CRL, which lists revoked intermediates.
         return new CaProfile(settings.organization(), settings.domains(),
-                settings.keyAlgorithm(), null, null, rootCertificateUrl(),
-                Period.ofYears(20), Period.ofYears(10));
+                settings.keyAlgorithm(), crlUrl(Hierarchy.ROOT_ALIAS), null,
+                rootCertificateUrl(), Period.ofYears(20), Period.ofYears(10));
     }
 
-    private CaKeyStore openKeyStore() {
+    private CaKeys openKeys() {
         try {
-            return CaKeyStore.open(Path.of(settings.dataDir()), password(), random);
+            return switch (settings.keyStorage()) {
+                case "PKCS12" -> CaKeyStore.open(Path.of(settings.dataDir()), password(),
+                        random);
+                case "PKCS11" -> Pkcs11Token.open(settings.pkcs11().orElseThrow(
+                        () -> new IllegalStateException("mailca.ca.key-storage=PKCS11 needs"
+                                + " mailca.ca.pkcs11.library")), pin());
+                default -> throw new IllegalStateException("mailca.ca.key-storage must be"
+                        + " PKCS12 or PKCS11, not " + settings.keyStorage());
+            };
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot open the CA keystore", e);
+            throw new UncheckedIOException("cannot open the CA key storage: " + e.getMessage(),
+                    e);
         }
+    }
+
+    private char[] pin() {
+        var given = settings.pkcs11Pin();
+        if (given.isPresent() && !given.get().isEmpty()) {
+            return given.get().toCharArray();
+        }
+        var file = settings.pkcs11PinFile();
+        if (file.isPresent()) {
+            try {
+                return Files.readString(file.get(), StandardCharsets.UTF_8).strip().toCharArray();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read mailca.ca.pkcs11.pin-file", e);
+            }
+        }
+        return null;
     }
 
     private char[] password() {
@@ -305,12 +447,12 @@ public class CertificateAuthority {
     }
 
     private static Authority authority(String alias, String role, X509Certificate certificate,
-            Instant now) {
+            Instant now, String storage) {
         var row = new Authority();
         row.id = alias;
         row.role = role;
         row.certificatePem = Pem.certificate(certificate);
-        row.keyStorage = "PKCS12";
+        row.keyStorage = storage;
         row.keyRef = alias;
         row.spkiSha256 = Fingerprints.spkiSha256Hex(certificate.getPublicKey());
         row.active = true;

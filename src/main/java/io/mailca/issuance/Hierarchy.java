@@ -39,8 +39,8 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
  * hosts and nothing else. The constraints are repeated on the intermediate because
  * RFC 5280 §6.1.1 lets validators (Java's among them) ignore constraints in a trust anchor.
  *
- * <p>Keys are kept in a {@link CaKeyStore} under {@link #ROOT_ALIAS} and
- * {@link #INTERMEDIATE_ALIAS}.
+ * <p>Keys are generated and kept in {@link CaKeys} (a PKCS#12 file or a PKCS#11 token)
+ * under {@link #ROOT_ALIAS} and {@link #INTERMEDIATE_ALIAS}.
  *
  * @param root the self-signed root certificate
  * @param intermediate the issuing CA certificate, signed by the root
@@ -65,29 +65,30 @@ public record Hierarchy(X509Certificate root, X509Certificate intermediate) {
      * @throws IllegalStateException when the keystore already holds a root: a CA is created
      *     once, and overwriting its key would orphan every certificate it issued
      */
-    public static Hierarchy create(CaProfile profile, CaKeyStore keyStore, Clock clock,
+    public static Hierarchy create(CaProfile profile, CaKeys keyStore, Clock clock,
             SecureRandom random) throws IOException {
         if (keyStore.contains(ROOT_ALIAS) || keyStore.contains(INTERMEDIATE_ALIAS)) {
-            throw new IllegalStateException("CA keystore " + keyStore.file()
+            throw new IllegalStateException("CA key storage " + keyStore.description()
                     + " already holds a CA hierarchy");
         }
+        var provider = keyStore.provider();
         var serials = new SerialNumbers(random);
         var algorithm = profile.keyAlgorithm();
         // Whole seconds: X.509 times carry no fractions, so the certificate shows exactly this.
         var now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
 
-        var rootKeys = algorithm.generate(random);
+        var rootKeys = keyStore.generate(algorithm, random);
         var rootName = name(profile.organization(), profile.organization() + " Mail Root CA");
         var rootBuilder = new JcaX509v3CertificateBuilder(rootName, serials.next(),
                 Date.from(now), Date.from(plus(now, profile.rootValidity())), rootName,
                 rootKeys.getPublic());
         addCaExtensions(rootBuilder, profile, rootKeys.getPublic(), null);
         var root = ContentSigners.toJca(rootBuilder.build(
-                ContentSigners.of(rootKeys.getPrivate(), algorithm, null)));
+                ContentSigners.of(rootKeys.getPrivate(), algorithm, provider)));
 
-        var intermediateKeys = algorithm.generate(random);
+        var intermediateKeys = keyStore.generate(algorithm, random);
         var intermediate = signIntermediate(profile, root, rootKeys, intermediateKeys,
-                serials.next(), now);
+                serials.next(), now, provider);
 
         keyStore.store(List.of(
                 new CaKeyStore.Entry(ROOT_ALIAS, rootKeys.getPrivate(), List.of(root)),
@@ -97,14 +98,14 @@ public record Hierarchy(X509Certificate root, X509Certificate intermediate) {
     }
 
     /** The hierarchy already stored in the keystore. */
-    public static Hierarchy load(CaKeyStore keyStore) throws IOException {
+    public static Hierarchy load(CaKeys keyStore) throws IOException {
         return new Hierarchy(keyStore.certificate(ROOT_ALIAS),
                 keyStore.certificate(INTERMEDIATE_ALIAS));
     }
 
     private static X509Certificate signIntermediate(CaProfile profile, X509Certificate root,
-            KeyPair rootKeys, KeyPair intermediateKeys, BigInteger serial, Instant now)
-            throws CertIOException {
+            KeyPair rootKeys, KeyPair intermediateKeys, BigInteger serial, Instant now,
+            String provider) throws CertIOException {
         var notAfter = plus(now, profile.intermediateValidity());
         // An intermediate must not outlive the root that vouches for it.
         if (notAfter.isAfter(root.getNotAfter().toInstant())) {
@@ -125,7 +126,7 @@ public record Hierarchy(X509Certificate root, X509Certificate intermediate) {
                     IssuerPointers.crlDistributionPoints(profile.crlUrl()));
         }
         return ContentSigners.toJca(builder.build(
-                ContentSigners.of(rootKeys.getPrivate(), profile.keyAlgorithm(), null)));
+                ContentSigners.of(rootKeys.getPrivate(), profile.keyAlgorithm(), provider)));
     }
 
     /** Extensions common to root and intermediate; {@code issuer} is null for the root. */

@@ -5,7 +5,9 @@ import java.util.Locale;
 /**
  * The host name syntax certificates are issued for: fully qualified names in the preferred
  * name syntax of RFC 1034 §3.5 as relaxed by RFC 1123 §2.1 (labels may start with a digit),
- * written as A-labels (RFC 5890 §2.3.2.1), without a trailing dot and without wildcards.
+ * written as A-labels (RFC 5890 §2.3.2.1), without a trailing dot. A wildcard may only be the
+ * whole leftmost label ({@code *.pool.example.com}, RFC 6125 §6.4.3); whether one is certified
+ * at all is the policy's decision, taken at newOrder (mailca.policy.host-patterns).
  */
 final class HostNames {
     private static final int MAX_NAME = 253;
@@ -28,14 +30,15 @@ final class HostNames {
         if (lower.length() > MAX_NAME) {
             throw new IllegalArgumentException(quoted + " is longer than 253 characters");
         }
-        if (lower.contains("*")) {
+        var base = lower.startsWith("*.") ? lower.substring(2) : lower;
+        if (base.contains("*")) {
             throw new IllegalArgumentException(quoted
-                    + " is a wildcard; certificates name each mail host explicitly");
+                    + " has a wildcard other than a whole leftmost label");
         }
         if (lower.endsWith(".")) {
             throw new IllegalArgumentException(quoted + " ends with a dot");
         }
-        var labels = lower.split("\\.", -1);
+        var labels = base.split("\\.", -1);
         if (labels.length < 2) {
             throw new IllegalArgumentException(quoted + " is not a fully qualified domain name");
         }

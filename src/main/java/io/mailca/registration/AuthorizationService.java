@@ -46,9 +46,12 @@ public class AuthorizationService {
     public record ChallengeView(Challenge challenge, Authorization authorization) {
     }
 
-    /** What a validator needs to check a challenge, read in one short transaction. */
+    /**
+     * What a validator needs to check a challenge, read in one short transaction; the account
+     * and the wildcard flag are for the CAA check that follows a successful one (RFC 8657).
+     */
     public record ValidationTask(String challengeId, String type, String identifier,
-            String token, String keyAuthorization) {
+            String token, String keyAuthorization, String accountId, boolean wildcard) {
     }
 
     @Transactional
@@ -111,7 +114,8 @@ public class AuthorizationService {
         challenge.startedAt = clock.instant();
         tasks.add(new ValidationTask(challenge.id, challenge.type,
                 view.authorization().identifierValue, challenge.token,
-                challenge.token + "." + thumbprint));
+                challenge.token + "." + thumbprint, account.id,
+                view.authorization().wildcard));
         return view;
     }
 
@@ -130,7 +134,8 @@ public class AuthorizationService {
             var authz = authorizations.byId(challenge.authorizationId).orElseThrow();
             var account = accounts.byId(authz.accountId).orElseThrow();
             tasks.add(new ValidationTask(challenge.id, challenge.type, authz.identifierValue,
-                    challenge.token, challenge.token + "." + account.jwkThumbprint));
+                    challenge.token, challenge.token + "." + account.jwkThumbprint, account.id,
+                    authz.wildcard));
         }
         return tasks;
     }
@@ -144,6 +149,16 @@ public class AuthorizationService {
     @Transactional
     public void complete(String challengeId, boolean valid, ProblemType problemType,
             String detail) {
+        complete(challengeId, valid, problemType, detail, null);
+    }
+
+    /**
+     * As {@link #complete(String, boolean, ProblemType, String)}, noting when CAA (RFC 8659)
+     * allowed the name, so that finalize need not ask again for a while.
+     */
+    @Transactional
+    public void complete(String challengeId, boolean valid, ProblemType problemType,
+            String detail, Instant caaCheckedAt) {
         var challenge = authorizations.challenge(challengeId).orElse(null);
         if (challenge == null || !"processing".equals(challenge.status)) {
             return;
@@ -161,6 +176,7 @@ public class AuthorizationService {
             if ("pending".equals(authz.status)) {
                 authz.status = "valid";
                 authz.expiresAt = now.plus(lifetimes.validAuthorization());
+                authz.caaCheckedAt = caaCheckedAt;
             }
         } else {
             challenge.status = "invalid";

@@ -3,6 +3,8 @@ package io.mailca.registration;
 /** The ACME error types of RFC 8555 §6.7, with the HTTP status MailCA answers each with. */
 public enum ProblemType {
     ACCOUNT_DOES_NOT_EXIST("accountDoesNotExist", 400),
+    /** RFC 9773 §7.4: the certificate named in {@code replaces} already has a successor. */
+    ALREADY_REPLACED("alreadyReplaced", 409),
     ALREADY_REVOKED("alreadyRevoked", 400),
     BAD_CSR("badCSR", 400),
     BAD_NONCE("badNonce", 400),
@@ -16,6 +18,8 @@ public enum ProblemType {
     EXTERNAL_ACCOUNT_REQUIRED("externalAccountRequired", 400),
     INCORRECT_RESPONSE("incorrectResponse", 400),
     INVALID_CONTACT("invalidContact", 400),
+    /** draft-aaron-acme-profiles: newOrder named a profile the server does not offer. */
+    INVALID_PROFILE("invalidProfile", 400),
     MALFORMED("malformed", 400),
     ORDER_NOT_READY("orderNotReady", 403),
     RATE_LIMITED("rateLimited", 429),

@@ -1,9 +1,11 @@
 package io.mailca.registration;
 
+import io.mailca.dane.TlsaJobs;
 import io.mailca.store.Account;
 import io.mailca.store.AuditLog;
 import io.mailca.store.Authorizations;
 import io.mailca.store.Certificates;
+import io.mailca.store.Crls;
 import io.mailca.store.IssuedCertificate;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
@@ -31,14 +33,18 @@ public class RevocationService {
     private final Certificates certificates;
     private final Authorizations authorizations;
     private final AuditLog audit;
+    private final Crls crls;
     private final Clock clock;
+    private final TlsaJobs tlsaJobs;
 
     RevocationService(Certificates certificates, Authorizations authorizations, AuditLog audit,
-            Clock clock) {
+            Crls crls, Clock clock, TlsaJobs tlsaJobs) {
         this.certificates = certificates;
         this.authorizations = authorizations;
         this.audit = audit;
+        this.crls = crls;
         this.clock = clock;
+        this.tlsaJobs = tlsaJobs;
     }
 
     /**
@@ -69,8 +75,12 @@ public class RevocationService {
         stored.status = IssuedCertificate.REVOKED;
         stored.revokedAt = clock.instant();
         stored.revocationReason = code;
+        // In the same transaction: the CRL job re-signs the issuer's CRL within seconds.
+        crls.markStale(stored.issuerId);
         audit.record(actor, "certificate.revoked", "serial:" + serialHex,
                 "reason=" + code + " names=" + stored.names);
+        // TLSA follows in the same transaction: at once for keyCompromise, else by rollover.
+        tlsaJobs.revoked(List.of(stored.names.split(",")), serialHex, code);
         return stored;
     }
 
@@ -93,8 +103,11 @@ public class RevocationService {
         stored.status = IssuedCertificate.REVOKED;
         stored.revokedAt = clock.instant();
         stored.revocationReason = reason;
+        // As for a subscriber's revocation: CRL and TLSA follow in the same transaction.
+        crls.markStale(stored.issuerId);
         audit.record(operator.actor(), "certificate.revoked", "serial:" + serialHex,
                 "reason=" + reason + " names=" + stored.names + " by=operator");
+        tlsaJobs.revoked(List.of(stored.names.split(",")), serialHex, reason);
         return stored;
     }
 

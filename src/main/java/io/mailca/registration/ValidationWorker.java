@@ -1,8 +1,10 @@
 package io.mailca.registration;
 
 import io.mailca.registration.AuthorizationService.ValidationTask;
+import io.mailca.validation.CaaCheck;
 import io.mailca.validation.Dns01Validator;
 import io.mailca.validation.Http01Validator;
+import io.mailca.validation.TlsAlpn01Validator;
 import io.mailca.validation.ValidationOutcome;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -10,6 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,18 +33,22 @@ public class ValidationWorker {
     private final AuthorizationService authorizations;
     private final Http01Validator http01;
     private final Dns01Validator dns01;
+    private final CaaCheck caa;
+    private final TlsAlpn01Validator tlsAlpn01;
     private final Clock clock;
     private final Duration staleAfter;
     private final ExecutorService pool;
 
     ValidationWorker(AuthorizationService authorizations, Http01Validator http01,
-            Dns01Validator dns01, Clock clock,
+            Dns01Validator dns01, TlsAlpn01Validator tlsAlpn01, CaaCheck caa, Clock clock,
             @ConfigProperty(name = "mailca.validation.workers", defaultValue = "32") int workers,
             @ConfigProperty(name = "mailca.validation.stale-after", defaultValue = "PT2M")
             Duration staleAfter) {
         this.authorizations = authorizations;
         this.http01 = http01;
         this.dns01 = dns01;
+        this.caa = caa;
+        this.tlsAlpn01 = tlsAlpn01;
         this.clock = clock;
         this.staleAfter = staleAfter;
         var counter = new AtomicInteger();
@@ -85,6 +92,8 @@ public class ValidationWorker {
                 case "http-01" -> http01.validate(task.identifier(), task.token(),
                         task.keyAuthorization());
                 case "dns-01" -> dns01.validate(task.identifier(), task.keyAuthorization());
+                case "tls-alpn-01" -> tlsAlpn01.validate(task.identifier(),
+                        task.keyAuthorization());
                 default -> ValidationOutcome.invalid("malformed",
                         "challenge type " + task.type() + " is not supported");
             };
@@ -93,12 +102,26 @@ public class ValidationWorker {
             outcome = ValidationOutcome.invalid("serverInternal",
                     "the validation could not be completed; try a new order");
         }
+        // RFC 8659 §3: CAA is checked once control is shown, before the authorization becomes
+        // valid, when the method that RFC 8657 validationmethods may limit is known.
+        Instant caaCheckedAt = null;
+        if (outcome.valid() && caa.enabled()) {
+            try {
+                outcome = caa.check(task.identifier(), task.wildcard(), task.accountId(),
+                        task.type());
+                caaCheckedAt = outcome.valid() ? clock.instant() : null;
+            } catch (RuntimeException e) {
+                LOG.error("CAA check of challenge " + task.challengeId() + " failed", e);
+                outcome = ValidationOutcome.invalid("serverInternal",
+                        "CAA could not be checked; try a new order");
+            }
+        }
         LOG.debugf("challenge %s %s for %s: %s", task.challengeId(), task.type(),
                 task.identifier(), outcome.valid() ? "valid" : outcome.detail());
         try {
             authorizations.complete(task.challengeId(), outcome.valid(),
                     outcome.valid() ? null : ProblemType.ofShortName(outcome.problemType()),
-                    outcome.detail());
+                    outcome.detail(), caaCheckedAt);
         } catch (RuntimeException e) {
             LOG.error("recording the validation of challenge " + task.challengeId()
                     + " failed; the sweep will retry it", e);

@@ -34,8 +34,8 @@ public class Account extends PanacheEntityBase {
     public String eabKeyId;
 
     /**
-     * Comma-separated names and patterns that narrow what this account may order, copied from
-     * the External Account Binding key that created it; null means no narrowing.
+     * The names this account may get certified on top of the global policy: comma-separated
+     * host names and globs, copied from its External Account Binding key; null for no limit.
      */
     @Column(name = "name_scope")
     public String nameScope;

@@ -38,4 +38,12 @@ public class Authority extends PanacheEntityBase {
 
     @Column(name = "created_at")
     public Instant createdAt;
+
+    /** When the parent CA revoked this certificate; null while it is not revoked. */
+    @Column(name = "revoked_at")
+    public Instant revokedAt;
+
+    /** RFC 5280 §5.3.1 CRLReason code of the revocation. */
+    @Column(name = "revocation_reason")
+    public Integer revocationReason;
 }

@@ -35,6 +35,10 @@ public class Authorization extends PanacheEntityBase {
     @Column(name = "expires_at")
     public Instant expiresAt;
 
+    /** When CAA (RFC 8659) last allowed issuance for this name; null when never checked. */
+    @Column(name = "caa_checked_at")
+    public Instant caaCheckedAt;
+
     @Column(name = "created_at")
     public Instant createdAt;
 }

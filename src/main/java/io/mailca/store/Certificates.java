@@ -70,4 +70,26 @@ public class Certificates {
     public void add(IssuedCertificate certificate) {
         certificate.persist();
     }
+
+    /** Reads and locks a certificate, so that two orders cannot both replace it (RFC 9773). */
+    public Optional<IssuedCertificate> byIdForUpdate(String id) {
+        if (!RowLocks.lock("certificate", id)) {
+            return Optional.empty();
+        }
+        var cert = IssuedCertificate.<IssuedCertificate>findById(id);
+        if (cert != null) {
+            IssuedCertificate.getEntityManager().refresh(cert);
+        }
+        return Optional.ofNullable(cert);
+    }
+
+    /**
+     * Moves the renewal window (RFC 9773 §4.2) of every unexpired certificate of an issuer;
+     * returns how many changed.
+     */
+    public int moveRenewalWindowsOfIssuer(String issuerId, java.time.Instant start,
+            java.time.Instant end, java.time.Instant now) {
+        return IssuedCertificate.update("renewalWindowStart = ?1, renewalWindowEnd = ?2"
+                + " where issuerId = ?3 and notAfter > ?4", start, end, issuerId, now);
+    }
 }

@@ -17,7 +17,7 @@ public class Challenge extends PanacheEntityBase {
     @Column(name = "authz_id")
     public String authorizationId;
 
-    /** {@code http-01} or {@code dns-01}. */
+    /** {@code http-01}, {@code dns-01} or {@code tls-alpn-01}. */
     @Column(name = "challenge_type")
     public String type;
 

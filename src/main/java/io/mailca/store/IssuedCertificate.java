@@ -56,4 +56,14 @@ public class IssuedCertificate extends PanacheEntityBase {
 
     @Column(name = "created_at")
     public Instant createdAt;
+
+    /** The certificate profile it was issued under. */
+    public String profile;
+
+    /** A renewal window an operator moved earlier (RFC 9773 §4.2); null: the default. */
+    @Column(name = "renewal_window_start")
+    public Instant renewalWindowStart;
+
+    @Column(name = "renewal_window_end")
+    public Instant renewalWindowEnd;
 }

@@ -47,6 +47,15 @@ public class Order extends PanacheEntityBase {
     @Column(name = "created_at")
     public Instant createdAt;
 
+    /** The certificate profile asked for (draft-aaron-acme-profiles); null means default. */
+    public String profile;
+
+    /** The certID of the certificate this order replaces (RFC 9773 §5), as sent. */
+    public String replaces;
+
+    @Column(name = "replaces_certificate_id")
+    public String replacesCertificateId;
+
     @ElementCollection(fetch = FetchType.EAGER)
     @CollectionTable(name = "order_authz", joinColumns = @JoinColumn(name = "order_id"))
     @Column(name = "authz_id")

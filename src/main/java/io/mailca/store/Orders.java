@@ -61,4 +61,10 @@ public class Orders {
                 "select o from Order o join o.authorizationIds a where a = ?1 and o.status = ?2",
                 authorizationId, status).list();
     }
+
+    /** An order that is not invalid and replaces the certificate (RFC 9773 §5). */
+    public Optional<Order> replacing(String certificateId) {
+        return Order.<Order>find("replacesCertificateId = ?1 and status <> 'invalid'",
+                certificateId).firstResultOptional();
+    }
 }

@@ -8,8 +8,6 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 
 /**
@@ -20,17 +18,27 @@ import java.util.concurrent.Executors;
  */
 final class Http01Responder {
     private static final String PREFIX = "/.well-known/acme-challenge/";
-    private static final Map<String, String> ANSWERS = new ConcurrentHashMap<>();
-    private static HttpServer server;
+
+    /**
+     * The answers live in system properties, one per token, and the server starts once per
+     * JVM. A {@code @TestProfile} restarts Quarkus, which loads the test classes again in a
+     * new class loader: static fields would hold a second map, and a second server could not
+     * bind the port the first one holds. System properties are one per JVM.
+     */
+    private static final String ANSWER = "mailca.test.http01-answer.";
+    private static final String STARTED = "mailca.test.http01-started";
 
     private Http01Responder() {
     }
 
     /** Answers {@code token} with {@code keyAuthorization} from now on. */
-    static synchronized void serve(String token, String keyAuthorization) {
-        ANSWERS.put(token, keyAuthorization);
-        if (server == null) {
-            server = start();
+    static void serve(String token, String keyAuthorization) {
+        System.setProperty(ANSWER + token, keyAuthorization);
+        synchronized (System.getProperties()) {
+            if (System.getProperty(STARTED) == null) {
+                start();
+                System.setProperty(STARTED, "true");
+            }
         }
     }
 
@@ -54,8 +62,8 @@ final class Http01Responder {
     private static void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             var path = exchange.getRequestURI().getPath();
-            var answer = path.startsWith(PREFIX) ? ANSWERS.get(path.substring(PREFIX.length()))
-                    : null;
+            var answer = path.startsWith(PREFIX)
+                    ? System.getProperty(ANSWER + path.substring(PREFIX.length())) : null;
             if (answer == null) {
                 exchange.sendResponseHeaders(404, -1);
                 return;

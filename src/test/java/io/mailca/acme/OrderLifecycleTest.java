@@ -31,7 +31,7 @@ class OrderLifecycleTest {
         var authz = account.postAsGet(authzUrl).json();
         assertAuthorization(authz, "pending");
         assertThat(authz.get("challenges")).extracting(c -> c.get("type").asText())
-                .containsExactlyInAnyOrder("http-01", "dns-01");
+                .containsExactlyInAnyOrder("http-01", "dns-01", "tls-alpn-01");
         for (var challenge : authz.get("challenges")) {
             assertChallenge(challenge, "pending");
             assertThat(challenge.has("validated")).isFalse();

@@ -37,9 +37,9 @@ class CaCreationIT {
                     Clock.systemUTC());
             var pool = Executors.newFixedThreadPool(2);
             var first = pool.submit(() -> MailcaProcess.builder().postgres(postgres)
-                    .env("MAILCA_DATA_DIR", data.toString()).start());
+                    .dataDir(data).start());
             var second = pool.submit(() -> MailcaProcess.builder().postgres(postgres)
-                    .env("MAILCA_DATA_DIR", data.toString()).start());
+                    .dataDir(data).start());
             pool.shutdown();
 
             try (var a = first.get(180, TimeUnit.SECONDS);
@@ -75,7 +75,7 @@ class CaCreationIT {
                 + ";MODE=PostgreSQL", "mailca", "")) {
             assertThat(count(db, "select count(*) from authority")).isEqualTo(2);
         }
-        try (var served = MailcaProcess.builder().env("MAILCA_DATA_DIR", data.toString())
+        try (var served = MailcaProcess.builder().dataDir(data)
                 .start()) {
             assertThat(served.logOfCurrentRun()).contains(LOADED).doesNotContain(CREATED);
             assertThat(served.logOfCurrentRun()).contains(fingerprint(firstRun));

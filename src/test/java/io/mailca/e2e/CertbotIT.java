@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,10 +37,26 @@ class CertbotIT {
 
     enum Store { EMBEDDED, POSTGRESQL }
 
+    @AfterAll
+    static void writeClientMatrix() {
+        ClientMatrix.writeDocs();
+    }
+
     @ParameterizedTest
     @EnumSource(Store.class)
     @Timeout(600)
     void issueRenewRevokeAndRestart(Store store, @TempDir Path tmp) throws Exception {
+        var row = ClientMatrix.row("certbot", "http-01 standalone");
+        try {
+            issueRenewRevokeAndRestart(store, tmp, row);
+        } catch (Exception | AssertionError e) {
+            row.failed();
+            throw e;
+        }
+    }
+
+    private void issueRenewRevokeAndRestart(Store store, Path tmp, ClientMatrix row)
+            throws Exception {
         try (var knot = KnotServer.builder().exampleTest().start();
                 var postgres = store == Store.POSTGRESQL ? PostgresCluster.start() : null;
                 var mailca = startMailca(knot, postgres)) {
@@ -84,6 +101,7 @@ class CertbotIT {
                     .containsExactly(List.of(2, HOST));
             assertChain(live, leaf, root);
             assertVerifies(rootPem, live);
+            row.passed("obtain");
 
             // 2. A forced renewal is a new certificate, not the old one again.
             certbot.run("renew", "--force-renewal", "--no-random-sleep-on-renew")
@@ -94,6 +112,7 @@ class CertbotIT {
             assertThat(renewed.getSubjectAlternativeNames()).containsExactly(List.of(2, HOST));
             assertChain(live, renewed, root);
             assertVerifies(rootPem, live);
+            row.passed("renew");
 
             // 3. Revocation for key compromise, once: the second attempt is refused as such.
             // The lineage stays so that the same certificate can be revoked a second time.
@@ -111,6 +130,7 @@ class CertbotIT {
             assertThat(again.output() + certbot.lastRunLog())
                     .as(again.describe("expected alreadyRevoked"))
                     .contains("urn:ietf:params:acme:error:alreadyRevoked");
+            row.passed("revoke");
 
             // 4. A restart keeps the CA, and the account: certbot renews without registering.
             mailca.restart();

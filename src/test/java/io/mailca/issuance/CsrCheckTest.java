@@ -125,10 +125,14 @@ class CsrCheckTest {
                         "CSR carries more than one subjectAltName extension"),
                 Arguments.of("fail/two-extension-requests", (Csr) CsrCheckTest::twoRequests,
                         "CSR carries more than one extensionRequest attribute"),
-                Arguments.of("fail/wildcard", (Csr) () -> csr(P256, "SHA256withECDSA", EMPTY,
-                        san(dns("*.example.test"))),
-                        "subjectAltName \"*.example.test\" is a wildcard; certificates name"
-                                + " each mail host explicitly"),
+                Arguments.of("fail/wildcard-not-leftmost", (Csr) () -> csr(P256,
+                        "SHA256withECDSA", EMPTY, san(dns("mx.*.example.test"))),
+                        "subjectAltName \"mx.*.example.test\" has a wildcard other than a whole"
+                                + " leftmost label"),
+                Arguments.of("fail/wildcard-partial-label", (Csr) () -> csr(P256,
+                        "SHA256withECDSA", EMPTY, san(dns("mx*.example.test"))),
+                        "subjectAltName \"mx*.example.test\" has a wildcard other than a whole"
+                                + " leftmost label"),
                 Arguments.of("fail/underscore", (Csr) () -> csr(P256, "SHA256withECDSA", EMPTY,
                         san(dns("mx_1.example.test"))),
                         "subjectAltName \"mx_1.example.test\" contains '_'; only letters,"

@@ -75,7 +75,7 @@ public final class AcmeTestServers implements QuarkusTestResourceLifecycleManage
         var httpPort = portProperty(HTTP_PORT_PROPERTY);
         var httpsPort = portProperty(HTTPS_PORT_PROPERTY);
         var pg = PostgresResource.shared();
-        return Map.of(
+        var config = new java.util.HashMap<>(Map.of(
                 "quarkus.http.test-port", httpPort,
                 "quarkus.http.test-ssl-port", httpsPort,
                 "mailca.acme.base-url", "https://localhost:" + httpsPort,
@@ -84,7 +84,40 @@ public final class AcmeTestServers implements QuarkusTestResourceLifecycleManage
                 "mailca.validation.http01-port", http01Port,
                 "quarkus.datasource.jdbc.url", pg.jdbcUrl(),
                 "quarkus.datasource.username", pg.username(),
-                "quarkus.datasource.password", pg.password());
+                "quarkus.datasource.password", pg.password()));
+        config.putAll(dane());
+        return config;
+    }
+
+    /** System properties of the DANE zone's server, which DanePublishingTest starts itself. */
+    public static final String DANE_DNS_PORT_PROPERTY = "mailca.test.dane-dns-port";
+    public static final String DANE_TSIG_SECRET_PROPERTY = "mailca.test.dane-tsig-secret";
+    public static final String DANE_SMTP_PORT_PROPERTY = "mailca.test.dane-smtp-port";
+    public static final String DANE_SUBMISSION_PORT_PROPERTY = "mailca.test.dane-submission-port";
+
+    /**
+     * DANE publication into example.test on a port where no server runs until a DANE test
+     * starts one (publication jobs run only when a test calls the worker), and the probe
+     * pointed at loopback ports where DANE tests serve STARTTLS.
+     */
+    private static Map<String, String> dane() {
+        var dnsPort = portProperty(DANE_DNS_PORT_PROPERTY);
+        if (System.getProperty(DANE_TSIG_SECRET_PROPERTY) == null) {
+            var secret = new byte[32];
+            new java.security.SecureRandom().nextBytes(secret);
+            System.setProperty(DANE_TSIG_SECRET_PROPERTY,
+                    java.util.Base64.getEncoder().encodeToString(secret));
+        }
+        var zone = "mailca.dane.zones.\"example.test\".";
+        return Map.of(
+                zone + "server", "127.0.0.1:" + dnsPort,
+                zone + "tsig-key-name", "mailca-test.",
+                zone + "tsig-secret", System.getProperty(DANE_TSIG_SECRET_PROPERTY),
+                zone + "authoritative", "127.0.0.1:" + dnsPort,
+                "mailca.dane.probe.address", "127.0.0.1",
+                "mailca.dane.probe.port-override.\"25\"", portProperty(DANE_SMTP_PORT_PROPERTY),
+                "mailca.dane.probe.port-override.\"587\"",
+                portProperty(DANE_SUBMISSION_PORT_PROPERTY));
     }
 
     @Override
@@ -99,6 +132,14 @@ public final class AcmeTestServers implements QuarkusTestResourceLifecycleManage
             System.setProperty(name, port);
         }
         return port;
+    }
+
+    /** The Knot server MailCA resolves through, for tests that add records to example.test. */
+    public static KnotServer knot() {
+        if (knot == null) {
+            throw new IllegalStateException("AcmeTestServers has not started");
+        }
+        return knot;
     }
 
     /** The plain-HTTP listener's port, as published by {@link #start()}. */

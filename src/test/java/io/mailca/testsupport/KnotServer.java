@@ -294,8 +294,25 @@ public final class KnotServer implements AutoCloseable {
         private final Map<String, String> zones = new LinkedHashMap<>();
         private final Map<String, Boolean> signed = new LinkedHashMap<>();
         private String tsigKeyName = "mailca-test.";
+        private int fixedPort;
+        private String fixedSecret;
 
         private Builder() {
+        }
+
+        /**
+         * Listens on {@code port} rather than a free one, so a test can stop the server and
+         * start another where a running MailCA already looks.
+         */
+        public Builder port(int port) {
+            this.fixedPort = port;
+            return this;
+        }
+
+        /** Uses this TSIG secret (base64) rather than a random one. */
+        public Builder tsigSecret(String base64) {
+            this.fixedSecret = base64;
+            return this;
         }
 
         /** Adds an unsigned zone; {@code text} is a zone file, see {@link KnotServer#soa}. */
@@ -334,7 +351,11 @@ public final class KnotServer implements AutoCloseable {
             }
             var secret = new byte[32];
             new SecureRandom().nextBytes(secret);
-            var base64 = Base64.getEncoder().encodeToString(secret);
+            var base64 = fixedSecret != null ? fixedSecret
+                    : Base64.getEncoder().encodeToString(secret);
+            if (fixedPort != 0) {
+                return startOnce(fixedPort, base64);
+            }
             IllegalStateException last = null;
             // The free port is found by binding and releasing it; another process may take it
             // in between, so a failed start is tried again on a new port.

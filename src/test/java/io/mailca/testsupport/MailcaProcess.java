@@ -53,14 +53,17 @@ public final class MailcaProcess implements AutoCloseable {
             Long.getLong("mailca.test.ready-timeout-seconds", 120));
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
+    private static final int START_ATTEMPTS = 3;
 
     private final Path jar;
     private final Path workDir;
+    private final Path dataDir;
     private final Map<String, String> env;
     private final List<String> jvmOptions;
     private final int httpPort;
     private final int sslPort;
     private final int http01Port;
+    private final int tlsAlpn01Port;
     private final Thread killOnExit;
     private Process process;
     private long logOffsetOfCurrentRun;
@@ -69,16 +72,19 @@ public final class MailcaProcess implements AutoCloseable {
     private MailcaProcess(Builder builder, Path workDir) throws IOException {
         this.jar = builder.jar;
         this.workDir = workDir;
+        this.dataDir = builder.dataDir != null ? builder.dataDir : workDir.resolve("data");
         this.jvmOptions = List.copyOf(builder.jvmOptions);
         this.httpPort = freePort();
         this.sslPort = freePort();
         this.http01Port = freePort();
+        this.tlsAlpn01Port = freePort();
         this.env = new LinkedHashMap<>();
-        env.put("MAILCA_DATA_DIR", dataDir().toString());
+        env.put("MAILCA_DATA_DIR", dataDir.toString());
         env.put("MAILCA_DOMAINS", builder.domains);
         env.put("QUARKUS_HTTP_PORT", String.valueOf(httpPort));
         env.put("QUARKUS_HTTP_SSL_PORT", String.valueOf(sslPort));
         env.put("MAILCA_VALIDATION_HTTP01_PORT", String.valueOf(http01Port));
+        env.put("MAILCA_VALIDATION_TLS_ALPN01_PORT", String.valueOf(tlsAlpn01Port));
         // Test mail hosts live on 127.0.0.1; production refuses loopback validation targets.
         env.put("MAILCA_VALIDATION_HTTP01_ALLOW_LOOPBACK", "true");
         if (builder.dnsResolver != null) {
@@ -116,12 +122,18 @@ public final class MailcaProcess implements AutoCloseable {
         return http01Port;
     }
 
+    /** The port MailCA's tls-alpn-01 validator connects to; the ACME client must serve it. */
+    public int tlsAlpn01Port() {
+        return tlsAlpn01Port;
+    }
+
     public Path workDir() {
         return workDir;
     }
 
+    /** MAILCA_DATA_DIR: {@code data} in the working directory unless the builder chose one. */
     public Path dataDir() {
-        return workDir.resolve("data");
+        return dataDir;
     }
 
     /** The issuer of the HTTPS endpoint's certificate: what ACME clients must trust. */
@@ -257,9 +269,16 @@ public final class MailcaProcess implements AutoCloseable {
         String lastProblem = "nothing tried yet";
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("MailCA exited with " + process.exitValue()
+                var output = logOfCurrentRun();
+                var message = "MailCA exited with " + process.exitValue()
                         + " before it was ready (files kept in " + workDir + "); its output:\n"
-                        + logOfCurrentRun());
+                        + output;
+                // Quarkus says "Port N seems to be in use by another process".
+                if (output.contains("in use by another process")
+                        || output.contains("Address already in use")) {
+                    throw new PortTakenException(message);
+                }
+                throw new IllegalStateException(message);
             }
             // The service CA is written by the server on its first start; trust it once it is.
             if (Files.exists(serviceCaPem())) {
@@ -377,6 +396,7 @@ public final class MailcaProcess implements AutoCloseable {
                 "target/quarkus-app/quarkus-run.jar")).toAbsolutePath();
         private String domains = "example.test";
         private String dnsResolver;
+        private Path dataDir;
         private final Map<String, String> extraEnv = new HashMap<>();
         private final List<String> jvmOptions = new java.util.ArrayList<>();
 
@@ -402,8 +422,21 @@ public final class MailcaProcess implements AutoCloseable {
                     .env("QUARKUS_DATASOURCE_PASSWORD", cluster.password());
         }
 
+        /**
+         * MAILCA_DATA_DIR shared with other processes (replicas mounting one keystore); it
+         * outlives this process, which never deletes it.
+         */
+        public Builder dataDir(Path dataDir) {
+            this.dataDir = dataDir.toAbsolutePath();
+            return this;
+        }
+
         /** Any further environment variable, e.g. a {@code MAILCA_*} switch under test. */
         public Builder env(String name, String value) {
+            // The harness reads the data directory (service-ca.pem), so it must know it.
+            if (name.equals("MAILCA_DATA_DIR")) {
+                return dataDir(Path.of(value));
+            }
             extraEnv.put(name, value);
             return this;
         }
@@ -426,19 +459,38 @@ public final class MailcaProcess implements AutoCloseable {
                 throw new IllegalStateException(jar + " does not exist: build it first with"
                         + " 'mvn package' (./scripts/test runs 'mvn verify', which does)");
             }
-            MailcaProcess mailca;
-            try {
-                mailca = new MailcaProcess(this, Files.createTempDirectory("mailca-it-"));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+            // A port found free may be taken by another process before MailCA binds it
+            // (other test runs share the machine); then start afresh on new ports.
+            for (var attempt = 1; ; attempt++) {
+                MailcaProcess mailca;
+                try {
+                    mailca = new MailcaProcess(this, Files.createTempDirectory("mailca-it-"));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                try {
+                    return mailca.start();
+                } catch (PortTakenException e) {
+                    if (attempt == START_ATTEMPTS) {
+                        mailca.killQuietly();
+                        throw e;
+                    }
+                    mailca.close();
+                } catch (RuntimeException e) {
+                    // Keep the directory: its log is what explains the failure.
+                    mailca.killQuietly();
+                    throw e;
+                }
             }
-            try {
-                return mailca.start();
-            } catch (RuntimeException e) {
-                // Keep the directory: its log is what explains the failure.
-                mailca.killQuietly();
-                throw e;
-            }
+        }
+    }
+
+    /** MailCA could not bind one of its ports. */
+    private static final class PortTakenException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        PortTakenException(String message) {
+            super(message);
         }
     }
 }

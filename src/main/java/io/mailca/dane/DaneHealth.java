@@ -1,0 +1,50 @@
+package io.mailca.dane;
+
+import io.mailca.store.DaneRows;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.smallrye.health.api.Wellness;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+
+/**
+ * DANE's health at {@code /q/health/well}: DOWN, loudly, when a host's TLSA is not
+ * DNSSEC-secure (it then protects nothing, RFC 6698 §4.1), when a probe found a host serving
+ * a superseded, expired or unmatched certificate, or when publication jobs keep failing. A
+ * wellness check rather than readiness or liveness: a DNS problem of one mail host must not
+ * take MailCA out of its load balancer or restart it.
+ */
+@Wellness
+@ApplicationScoped
+public class DaneHealth implements HealthCheck {
+    private final DaneRows rows;
+
+    DaneHealth(DaneRows rows) {
+        this.rows = rows;
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            var builder = HealthCheckResponse.named("dane").up();
+            for (var status : rows.statuses()) {
+                if (!status.secure) {
+                    builder.down().withData(status.ownerName, "INSECURE: TLSA not DNSSEC-secure,"
+                            + " sending MTAs ignore it");
+                }
+            }
+            for (var probe : rows.latestProbes()) {
+                if (probe.alert != null) {
+                    builder.down().withData("probe " + probe.host + ":" + probe.port,
+                            probe.alert);
+                }
+            }
+            var failing = rows.pendingJobs().stream().filter(j -> j.lastError != null).toList();
+            for (var job : failing) {
+                builder.down().withData("job " + job.id + " " + job.host,
+                        "attempt " + job.attempts + " failed: " + job.lastError);
+            }
+            return builder.build();
+        });
+    }
+}

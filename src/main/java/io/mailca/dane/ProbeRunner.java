@@ -1,0 +1,197 @@
+package io.mailca.dane;
+
+import io.mailca.dns.DnsClient;
+import io.mailca.dns.DnsException;
+import io.mailca.store.Authorities;
+import io.mailca.store.DaneProbe;
+import io.mailca.store.DaneRows;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertificateFactory;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import org.jboss.logging.Logger;
+
+/**
+ * Probes what each certified mail host really serves (issue #4): per host and service, the
+ * presented chain, whether it matches the TLSA records MailCA published at the owner name
+ * (RFC 6698 §2.1: DANE-EE against the leaf, DANE-TA against a CA certificate in the chain,
+ * RFC 7671 §5.2) and whether it chains to the MailCA root. A host serving a superseded or
+ * expired certificate, or one no TLSA record matches, raises an alert: the most common DANE
+ * outage is a renewed certificate that was never deployed. Each probe then queues a job for
+ * the host, so that a superseded key's record can go once the new key is seen everywhere.
+ */
+@ApplicationScoped
+public class ProbeRunner {
+    private static final Logger LOG = Logger.getLogger(ProbeRunner.class);
+
+    private final DaneRows rows;
+    private final Authorities authorities;
+    private final DnsClient dns;
+    private final DaneSettings settings;
+    private final Publishers publishers;
+    private final Clock clock;
+
+    ProbeRunner(DaneRows rows, Authorities authorities, DnsClient dns, DaneSettings settings,
+            Publishers publishers, Clock clock) {
+        this.rows = rows;
+        this.authorities = authorities;
+        this.dns = dns;
+        this.settings = settings;
+        this.publishers = publishers;
+        this.clock = clock;
+    }
+
+    /** One host and port, as probed. */
+    public record Result(String host, int port, String spkiSha256, boolean matchesTlsa,
+            boolean chainsToRoot, String alert) {
+    }
+
+    @Scheduled(every = "${mailca.dane.probe-every:15m}", delayed = "2m",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void tick() {
+        var hosts = QuarkusTransaction.requiringNew().call(rows::certificateNames);
+        for (var host : hosts) {
+            if (publishers.zoneOf(host).isPresent()) {
+                probe(host, clock.instant());
+            }
+        }
+    }
+
+    /** Probes every configured service of {@code host}; records and returns the results. */
+    public List<Result> probe(String host, Instant time) {
+        var now = time.truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        var profile = HostProfile.of(host, settings);
+        var results = new ArrayList<Result>();
+        for (var service : profile.services()) {
+            results.add(probe(host, service, now));
+        }
+        QuarkusTransaction.requiringNew().run(() -> {
+            for (var r : results) {
+                var row = new DaneProbe();
+                row.host = r.host();
+                row.port = r.port();
+                row.spkiSha256 = r.spkiSha256();
+                row.matchesTlsa = r.matchesTlsa();
+                row.chainsToRoot = r.chainsToRoot();
+                row.alert = r.alert();
+                row.seenAt = now;
+                rows.add(row);
+            }
+            rows.enqueue(host, "probe", now);
+        });
+        return results;
+    }
+
+    private Result probe(String host, MailService service, Instant now) {
+        var port = service.port();
+        List<X509Certificate> chain;
+        try {
+            chain = new TlsProbe(settings.timeout()).chain(host, service, address(host, port));
+        } catch (IOException | DnsException e) {
+            var alert = "no TLS on " + host + ":" + port + ": " + e.getMessage();
+            LOG.warnf("DANE probe: %s", alert);
+            return new Result(host, port, null, false, false, alert);
+        }
+        var leaf = chain.get(0);
+        var spki = sha256(leaf.getPublicKey().getEncoded());
+
+        // What the host should serve, and what MailCA has published, read in one transaction.
+        record Expected(List<TlsaRecord> published, String newest, X509Certificate root) {
+        }
+        var expected = QuarkusTransaction.requiringNew().call(() -> {
+            var published = rows.currentRecords(service.owner(host)).stream()
+                    .map(r -> TlsaRecord.parse(r.rdata)).toList();
+            var newest = rows.certificatesFor(host).stream()
+                    .filter(c -> !"revoked".equals(c.status))
+                    .filter(c -> DaneWorker.parse(c.pem).getPublicKey().getAlgorithm()
+                            .equals(leaf.getPublicKey().getAlgorithm()))
+                    .reduce((a, b) -> b).map(c -> c.spkiSha256).orElse(null);
+            var root = authorities.root().map(a -> DaneWorker.parse(a.certificatePem))
+                    .orElse(null);
+            return new Expected(published, newest, root);
+        });
+        var matches = matches(expected.published(), chain);
+        var chains = expected.root() != null && chainsTo(chain, expected.root(), now);
+        String alert = null;
+        if (!now.isBefore(leaf.getNotAfter().toInstant())) {
+            alert = host + ":" + port + " serves an EXPIRED certificate (serial "
+                    + leaf.getSerialNumber().toString(16) + "); deploy the renewed one";
+        } else if (expected.newest() != null && !expected.newest().equals(spki)) {
+            alert = host + ":" + port + " serves a superseded certificate (serial "
+                    + leaf.getSerialNumber().toString(16) + "); the renewed one was not deployed";
+        } else if (!matches) {
+            alert = host + ":" + port + " serves a certificate no published TLSA record matches";
+        }
+        if (alert != null) {
+            LOG.warnf("DANE probe: %s", alert);
+        }
+        return new Result(host, port, spki, matches, chains, alert);
+    }
+
+    private InetSocketAddress address(String host, int port) throws DnsException, IOException {
+        var connectPort = settings.probe().portOverride().getOrDefault(String.valueOf(port),
+                port);
+        var fixed = settings.probe().address().filter(s -> !s.isBlank());
+        if (fixed.isPresent()) {
+            return new InetSocketAddress(fixed.get(), connectPort);
+        }
+        var addresses = dns.addresses(host);
+        if (addresses.isEmpty()) {
+            throw new IOException(host + " has no address");
+        }
+        return new InetSocketAddress(addresses.get(0), connectPort);
+    }
+
+    /** True when a record matches: DANE-EE the leaf, DANE-TA a CA certificate of the chain. */
+    static boolean matches(List<TlsaRecord> records, List<X509Certificate> chain) {
+        for (var r : records) {
+            if (r.usage() == TlsaRecord.DANE_EE && r.matches(chain.get(0))) {
+                return true;
+            }
+            if (r.usage() == TlsaRecord.DANE_TA
+                    && chain.stream().skip(1).anyMatch(r::matches)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean chainsTo(List<X509Certificate> chain, X509Certificate root,
+            Instant now) {
+        try {
+            var path = CertificateFactory.getInstance("X.509").generateCertPath(
+                    chain.stream().filter(c -> !c.equals(root)).toList());
+            var parameters = new PKIXParameters(Set.of(new TrustAnchor(root, null)));
+            // The probe judges the chain, not revocation: CRLs are another part's business.
+            parameters.setRevocationEnabled(false);
+            parameters.setDate(Date.from(now));
+            CertPathValidator.getInstance("PKIX").validate(path, parameters);
+            return true;
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

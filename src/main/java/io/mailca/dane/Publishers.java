@@ -1,0 +1,49 @@
+package io.mailca.dane;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** The configured zones and their publishers; a host belongs to the longest matching zone. */
+@ApplicationScoped
+public class Publishers {
+    private final DaneSettings settings;
+    private final Map<String, TlsaPublisher> byZone = new ConcurrentHashMap<>();
+
+    Publishers(DaneSettings settings) {
+        this.settings = settings;
+    }
+
+    /** The configured zone that holds {@code host}'s owner names, if any. */
+    public Optional<String> zoneOf(String host) {
+        var name = host.toLowerCase(Locale.ROOT);
+        return settings.zones().keySet().stream()
+                .filter(z -> name.equals(z) || name.endsWith("." + z))
+                .max((a, b) -> Integer.compare(a.length(), b.length()));
+    }
+
+    /** The publisher of {@code zone}, made on first use (a bad setting fails the job). */
+    public TlsaPublisher of(String zone) {
+        return byZone.computeIfAbsent(zone, z -> {
+            var zoneSettings = settings.zones().get(z);
+            return switch (zoneSettings.publisher()) {
+                case "rfc2136" -> Rfc2136Publisher.of(z, zoneSettings, settings.timeout());
+                case "script" -> new ScriptPublisher(z, zoneSettings.script().orElseThrow(
+                        () -> new IllegalArgumentException("zone " + z + " needs a script")),
+                        settings.timeout().multipliedBy(6));
+                // TODO(#4): the PowerDNS HTTP API publisher; rfc2136 serves PowerDNS meanwhile.
+                default -> throw new IllegalArgumentException("unknown publisher '"
+                        + zoneSettings.publisher() + "' for zone " + z
+                        + "; use rfc2136 or script");
+            };
+        });
+    }
+
+    /** RFC 2136 updates sent since start, over all zones. */
+    public long updatesSent() {
+        return byZone.values().stream().filter(p -> p instanceof Rfc2136Publisher)
+                .mapToLong(p -> ((Rfc2136Publisher) p).updatesSent()).sum();
+    }
+}

@@ -1,0 +1,120 @@
+package io.mailca.store;
+
+import io.quarkus.hibernate.orm.panache.Panache;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Queries over the DANE tables ({@link DaneJob}, {@link DaneRecord}, {@link DaneProbe},
+ * {@link DaneStatus}). Callers hold the transaction.
+ */
+@ApplicationScoped
+public class DaneRows {
+    /** Queues a publication job for {@code host}, due at {@code now}. */
+    public void enqueue(String host, String cause, Instant now) {
+        var job = new DaneJob();
+        job.host = host;
+        job.cause = cause;
+        job.state = DaneJob.PENDING;
+        job.attempts = 0;
+        job.runAt = now;
+        job.createdAt = now;
+        job.persist();
+    }
+
+    /**
+     * Claims the next due job: locks it with {@code FOR UPDATE SKIP LOCKED} (PostgreSQL and H2
+     * 2.x), so that two replicas claiming at the same moment get different rows, then leases it
+     * until {@code leaseEnd}. The caller commits at once; the lease, not the row lock, keeps
+     * other workers off while the job does its network I/O outside the transaction.
+     */
+    public Optional<DaneJob> claim(Instant now, Instant leaseEnd) {
+        @SuppressWarnings("unchecked")
+        List<Number> ids = Panache.getEntityManager().createNativeQuery(
+                "select id from dane_job where state = 'pending' and run_at <= ?1"
+                        + " and (leased_until is null or leased_until <= ?1)"
+                        + " order by run_at, id limit 1 for update skip locked")
+                .setParameter(1, now)
+                .getResultList();
+        if (ids.isEmpty()) {
+            return Optional.empty();
+        }
+        DaneJob job = DaneJob.findById(ids.get(0).longValue());
+        job.leasedUntil = leaseEnd;
+        job.attempts++;
+        return Optional.of(job);
+    }
+
+    public Optional<DaneJob> job(long id) {
+        return Optional.ofNullable(DaneJob.findById(id));
+    }
+
+    /** Deletes finished jobs that finished before {@code cutoff}; returns how many. */
+    public long purgeDone(Instant cutoff) {
+        return DaneJob.delete("state = ?1 and finishedAt < ?2", DaneJob.DONE, cutoff);
+    }
+
+    /** Jobs not done yet, oldest first. */
+    public List<DaneJob> pendingJobs() {
+        return DaneJob.list("state = ?1 order by id", DaneJob.PENDING);
+    }
+
+    /** Every host that appears in a certificate MailCA issued. */
+    public List<String> certificateNames() {
+        List<String> rows = IssuedCertificate.find("select distinct c.names from"
+                + " IssuedCertificate c").project(String.class).list();
+        return rows.stream().flatMap(n -> List.of(n.split(",")).stream()).distinct().toList();
+    }
+
+    /** Certificates naming {@code host}, oldest first. */
+    public List<IssuedCertificate> certificatesFor(String host) {
+        // names is a comma-separated list; match whole entries only.
+        return IssuedCertificate.list("names = ?1 or names like ?2 or names like ?3"
+                + " or names like ?4 order by createdAt, id", host, host + ",%",
+                "%," + host, "%," + host + ",%");
+    }
+
+    /** TLSA records MailCA currently has published at {@code ownerName}. */
+    public List<DaneRecord> currentRecords(String ownerName) {
+        return DaneRecord.list("ownerName = ?1 and withdrawnAt is null order by id", ownerName);
+    }
+
+    /** Records of {@code host}, current and withdrawn. */
+    public List<DaneRecord> recordsOfHost(String host) {
+        return DaneRecord.list("host = ?1 order by id", host);
+    }
+
+    public void add(DaneRecord record) {
+        record.persist();
+    }
+
+    public void add(DaneProbe probe) {
+        probe.persist();
+    }
+
+    /** Probe observations of {@code host}, oldest first. */
+    public List<DaneProbe> probesOf(String host) {
+        return DaneProbe.list("host = ?1 order by seenAt, id", host);
+    }
+
+    /** The newest observation for each host and port. */
+    public List<DaneProbe> latestProbes() {
+        return DaneProbe.list("from DaneProbe q where q.seenAt = (select max(p.seenAt) from"
+                + " DaneProbe p where p.host = q.host and p.port = q.port)"
+                + " order by q.host, q.port");
+    }
+
+    public Optional<DaneStatus> status(String ownerName) {
+        return Optional.ofNullable(DaneStatus.findById(ownerName));
+    }
+
+    public void save(DaneStatus status) {
+        DaneStatus.getEntityManager().merge(status);
+    }
+
+    public List<DaneStatus> statuses() {
+        return DaneStatus.list("order by ownerName");
+    }
+}

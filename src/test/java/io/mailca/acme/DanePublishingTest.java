@@ -1,0 +1,407 @@
+package io.mailca.acme;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mailca.dane.DaneHealth;
+import io.mailca.dane.DaneWorker;
+import io.mailca.dane.ProbeRunner;
+import io.mailca.dane.Publishers;
+import io.mailca.dane.StartTlsSmtpServer;
+import io.mailca.store.DaneJob;
+import io.mailca.store.DaneRows;
+import io.mailca.testsupport.AcmeTestServers;
+import io.mailca.testsupport.KnotServer;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.security.KeyPair;
+import java.security.MessageDigest;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * TLSA publishing end to end (issue #4): certificates issued over ACME, jobs run by the DANE
+ * worker with an explicit time, records checked by real queries to a real DNSSEC-signing Knot
+ * server, and mail hosts played by STARTTLS servers presenting the issued chains.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = AcmeTestServers.class, restrictToAnnotatedClass = false)
+class DanePublishingTest {
+    static final String THEIRS = "3 1 1 " + "ab".repeat(32);
+
+    static KnotServer knot;
+    static StartTlsSmtpServer smtp;
+    static StartTlsSmtpServer submission;
+
+    @Inject
+    DaneWorker worker;
+    @Inject
+    ProbeRunner probe;
+    @Inject
+    Publishers publishers;
+    @Inject
+    DaneRows rows;
+    @Inject
+    @io.smallrye.health.api.Wellness
+    DaneHealth health;
+
+    @BeforeAll
+    static void start() throws Exception {
+        knot = startKnot();
+        smtp = new StartTlsSmtpServer(Integer.getInteger(
+                AcmeTestServers.DANE_SMTP_PORT_PROPERTY));
+        submission = new StartTlsSmtpServer(Integer.getInteger(
+                AcmeTestServers.DANE_SUBMISSION_PORT_PROPERTY));
+        // On a loaded machine the first HTTPS request after start may time out; warm up.
+        for (var i = 0; i < 3; i++) {
+            try {
+                AcmeHttp.get(AcmeTestServers.directory());
+                break;
+            } catch (RuntimeException slowStart) {
+                // Try again.
+            }
+        }
+    }
+
+    static KnotServer startKnot() {
+        // The owner of mx-dane1's SMTP service already holds somebody else's record.
+        return KnotServer.builder()
+                .port(Integer.getInteger(AcmeTestServers.DANE_DNS_PORT_PROPERTY))
+                .tsigSecret(System.getProperty(AcmeTestServers.DANE_TSIG_SECRET_PROPERTY))
+                .signedZone("example.test", KnotServer.soa("example.test")
+                        + "* A 127.0.0.1\n_25._tcp.mx-dane1 600 TLSA " + THEIRS + "\n")
+                .start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        knot.close();
+        smtp.close();
+        submission.close();
+    }
+
+    /** A certificate, its key and its chain (leaf, intermediate). */
+    record Issued(KeyPair key, List<X509Certificate> chain) {
+        X509Certificate leaf() {
+            return chain.get(0);
+        }
+
+        String serial() {
+            return leaf().getSerialNumber().toString(16);
+        }
+    }
+
+    static Issued issue(AcmeHttp.Account account, KeyPair key, String host) {
+        var order = AcmeHttp.readyOrder(account, host);
+        var finalized = account.post(order.json().get("finalize").asText(),
+                Issuance.finalizePayload(Issuance.csr(key, host)));
+        assertThat(finalized.status()).as("finalize: %s", finalized).isEqualTo(200);
+        var valid = AcmeHttp.pollUntil(account, order.location(),
+                o -> !"processing".equals(o.get("status").asText()));
+        assertThat(valid.json().get("status").asText()).isEqualTo("valid");
+        var chain = account.postAsGet(valid.json().get("certificate").asText());
+        return new Issued(key, Issuance.parseChain(chain.body()));
+    }
+
+    static void revoke(AcmeHttp.Account account, Issued issued, int reason) throws Exception {
+        var payload = new HashMap<String, Object>(Map.of("certificate",
+                AccountKey.base64url(issued.leaf().getEncoded()), "reason", reason));
+        var reply = account.post(AcmeHttp.REVOKE_CERT, AcmeHttp.json(payload));
+        assertThat(reply.status()).as("%s", reply).isEqualTo(200);
+    }
+
+    /** {@code 3 1 1} or {@code 2 1 1} data: SHA-256 of the DER SubjectPublicKeyInfo. */
+    static String spki(int usage, X509Certificate certificate) throws Exception {
+        return usage + " 1 1 " + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                .digest(certificate.getPublicKey().getEncoded()));
+    }
+
+    /** The TLSA RRset Knot serves, in presentation form, sorted. */
+    static List<String> served(String owner) {
+        var result = new ArrayList<String>();
+        for (var line : knot.kdig("+short", owner, "TLSA").split("\n")) {
+            if (!line.isBlank()) {
+                // kdig splits long hex into words.
+                var parts = line.trim().split("\\s+", 4);
+                result.add(parts[0] + " " + parts[1] + " " + parts[2] + " "
+                        + parts[3].replaceAll("\\s", "").toLowerCase());
+            }
+        }
+        result.sort(null);
+        return result;
+    }
+
+    static List<String> sorted(String... records) {
+        var list = new ArrayList<>(List.of(records));
+        list.sort(null);
+        return list;
+    }
+
+    @Test
+    void issuancePublishesEveryPortKeepsOthersAndKeyReuseSendsNothing() throws Exception {
+        var host = "mx-dane1.example.test";
+        var account = AcmeHttp.register();
+        worker.runDue(Instant.now());
+
+        var issued = issue(account, Issuance.certificateKey(), host);
+        worker.runDue(Instant.now());
+
+        var leaf = spki(3, issued.leaf());
+        var ca = spki(2, issued.chain().get(1));
+        assertThat(served("_25._tcp." + host)).isEqualTo(sorted(leaf, ca, THEIRS));
+        assertThat(served("_587._tcp." + host)).isEqualTo(sorted(leaf, ca));
+        // The other party's RRset kept its TTL; the new one got MailCA's 3600.
+        assertThat(knot.kdig("+noall", "+answer", "_25._tcp." + host, "TLSA"))
+                .containsPattern("\\s600\\s+IN\\s+TLSA").doesNotContainPattern("\\s3600\\s");
+        assertThat(knot.kdig("+noall", "+answer", "_587._tcp." + host, "TLSA"))
+                .containsPattern("\\s3600\\s+IN\\s+TLSA").doesNotContainPattern("\\s600\\s");
+        assertThat(knot.kdig("+dnssec", "+noall", "+answer", "_587._tcp." + host, "TLSA"))
+                .contains("RRSIG\tTLSA");
+
+        // An independent DANE verifier accepts a STARTTLS server presenting the issued chain
+        // against the records Knot serves (-d: the file's records count as DNSSEC-valid).
+        smtp.serve(issued.key().getPrivate(), issued.chain());
+        assertThat(ldnsDaneVerify(host, smtp.port())).contains("dane-validated successfully");
+
+        // Key reuse (certbot --reuse-key): a new certificate, the same RRset, no update.
+        var updates = publishers.updatesSent();
+        issue(account, issued.key(), host);
+        assertThat(worker.runDue(Instant.now())).isEqualTo(1);
+        assertThat(publishers.updatesSent()).isEqualTo(updates);
+        assertThat(served("_587._tcp." + host)).isEqualTo(sorted(leaf, ca));
+
+        // Knot is no validating resolver: the TLSA is reported insecure, never secure.
+        var status = QuarkusTransaction.requiringNew().call(
+                () -> rows.status("_587._tcp." + host).orElseThrow());
+        assertThat(status.secure).isFalse();
+        assertThat(status.served).contains(leaf).contains(ca);
+        var check = health.call();
+        assertThat(check.getStatus()).isEqualTo(HealthCheckResponse.Status.DOWN);
+        assertThat(check.getData().orElseThrow().get("_587._tcp." + host).toString())
+                .startsWith("INSECURE");
+
+        // Drift: a record deleted by hand comes back with reconciliation.
+        knot.delete("example.test", "_587._tcp.mx-dane1", org.xbill.DNS.Type.TLSA);
+        assertThat(served("_587._tcp." + host)).isEmpty();
+        worker.reconcile(Instant.now());
+        worker.runDue(Instant.now());
+        assertThat(served("_587._tcp." + host)).isEqualTo(sorted(leaf, ca));
+    }
+
+    @Test
+    void supersededKeyStaysUntilTheProbeSeesTheNewKeyEverywhereAndTwoTtlsPass()
+            throws Exception {
+        var host = "mx-dane2.example.test";
+        var account = AcmeHttp.register();
+        var first = issue(account, Issuance.certificateKey(), host);
+        var t = Instant.now();
+        worker.runDue(t);
+        smtp.serve(first.key().getPrivate(), first.chain());
+        submission.serve(first.key().getPrivate(), first.chain());
+        var results = probe.probe(host, t);
+        assertThat(results).allSatisfy(r -> {
+            assertThat(r.matchesTlsa()).isTrue();
+            assertThat(r.chainsToRoot()).isTrue();
+            assertThat(r.alert()).isNull();
+        });
+
+        var second = issue(account, Issuance.certificateKey(), host);
+        t = Instant.now();
+        worker.runDue(t);
+        var oldLeaf = spki(3, first.leaf());
+        var newLeaf = spki(3, second.leaf());
+        var ca = spki(2, first.chain().get(1));
+        assertThat(served("_25._tcp." + host)).isEqualTo(sorted(oldLeaf, newLeaf, ca));
+
+        // The renewal is not deployed: the old record stays, however long, and the probe alerts.
+        results = probe.probe(host, t.plusSeconds(10));
+        assertThat(results).allSatisfy(r -> assertThat(r.alert()).contains("superseded"));
+        worker.runDue(t.plus(Duration.ofDays(3)));
+        assertThat(served("_25._tcp." + host)).isEqualTo(sorted(oldLeaf, newLeaf, ca));
+
+        // Deployed on port 25 only.
+        smtp.serve(second.key().getPrivate(), second.chain());
+        probe.probe(host, t.plusSeconds(20));
+        worker.runDue(t.plus(Duration.ofDays(3)));
+        assertThat(served("_25._tcp." + host)).isEqualTo(sorted(oldLeaf, newLeaf, ca));
+
+        // Deployed everywhere; the old record goes once 2×TTL (2 h) after the new one.
+        submission.serve(second.key().getPrivate(), second.chain());
+        var twoTtl = t.plus(Duration.ofHours(2));
+        probe.probe(host, twoTtl.minusSeconds(1));
+        worker.runDue(twoTtl.minusSeconds(1));
+        assertThat(served("_587._tcp." + host)).isEqualTo(sorted(oldLeaf, newLeaf, ca));
+        results = probe.probe(host, twoTtl);
+        assertThat(results).allSatisfy(r -> assertThat(r.alert()).isNull());
+        worker.runDue(twoTtl);
+        assertThat(served("_25._tcp." + host)).isEqualTo(sorted(newLeaf, ca));
+        assertThat(served("_587._tcp." + host)).isEqualTo(sorted(newLeaf, ca));
+
+        // Back to the old certificate without its intermediate: nothing published matches it.
+        smtp.serve(first.key().getPrivate(), List.of(first.leaf()));
+        var old = probe.probe(host, twoTtl.plusSeconds(1)).get(0);
+        assertThat(old.port()).isEqualTo(25);
+        assertThat(old.matchesTlsa()).isFalse();
+        assertThat(old.alert()).contains("superseded");
+    }
+
+    @Test
+    void keyCompromiseWithdrawsTheKeyAndTheCaRecordAtOnce() throws Exception {
+        var host = "mx-dane3.example.test";
+        var account = AcmeHttp.register();
+        var first = issue(account, Issuance.certificateKey(), host);
+        var second = issue(account, Issuance.certificateKey(), host);
+        worker.runDue(Instant.now());
+        var ca = spki(2, first.chain().get(1));
+        assertThat(served("_25._tcp." + host)).isEqualTo(sorted(spki(3, first.leaf()),
+                spki(3, second.leaf()), ca));
+
+        revoke(account, second, 1);
+        worker.runDue(Instant.now());
+        assertThat(served("_25._tcp." + host)).isEqualTo(sorted(spki(3, first.leaf())));
+    }
+
+    @Test
+    void otherRevocationReasonsChangeNothingAtOnce() throws Exception {
+        var host = "mx-dane4.example.test";
+        var account = AcmeHttp.register();
+        var first = issue(account, Issuance.certificateKey(), host);
+        var second = issue(account, Issuance.certificateKey(), host);
+        worker.runDue(Instant.now());
+        var expected = sorted(spki(3, first.leaf()), spki(3, second.leaf()),
+                spki(2, first.chain().get(1)));
+        assertThat(served("_25._tcp." + host)).isEqualTo(expected);
+
+        var updates = publishers.updatesSent();
+        revoke(account, second, 4);
+        worker.runDue(Instant.now());
+        assertThat(served("_25._tcp." + host)).isEqualTo(expected);
+        assertThat(publishers.updatesSent()).isEqualTo(updates);
+    }
+
+    @Test
+    void dnsServerDownDuringIssuanceRetriesUntilTheRecordsAppear() throws Exception {
+        var host = "mx-dane5.example.test";
+        var account = AcmeHttp.register();
+        knot.close();
+        try {
+            var issued = issue(account, Issuance.certificateKey(), host);
+            var now = Instant.now();
+            worker.runDue(now);
+            var job = QuarkusTransaction.requiringNew().call(() -> rows.pendingJobs().stream()
+                    .filter(j -> j.host.equals(host)).findFirst().orElseThrow());
+            assertThat(job.attempts).isEqualTo(1);
+            assertThat(job.lastError).contains("failed");
+            // PostgreSQL keeps microseconds.
+            assertThat(Duration.between(now.plusSeconds(5), job.runAt).abs())
+                    .isLessThan(Duration.ofMillis(1));
+
+            knot = startKnot();
+            worker.runDue(now.plusSeconds(4));
+            assertThat(served("_25._tcp." + host)).isEmpty();
+            worker.runDue(now.plusSeconds(5));
+            assertThat(served("_25._tcp." + host)).isEqualTo(sorted(spki(3, issued.leaf()),
+                    spki(2, issued.chain().get(1))));
+            var done = QuarkusTransaction.requiringNew().call(() -> rows.job(job.id)
+                    .orElseThrow());
+            assertThat(done.state).isEqualTo(DaneJob.DONE);
+            assertThat(done.attempts).isEqualTo(2);
+        } finally {
+            if (!knotAnswers()) {
+                knot = startKnot();
+            }
+        }
+    }
+
+    @Test
+    void twoWorkersNeverClaimTheSameJob() throws Exception {
+        var host = "mx-dane-claim.example.test";
+        var early = Instant.now().minus(Duration.ofDays(1));
+        QuarkusTransaction.requiringNew().run(() -> {
+            rows.enqueue(host, "test", early);
+            rows.enqueue(host, "test", early);
+        });
+        var now = Instant.now();
+        var lease = now.plus(Duration.ofMinutes(2));
+        var firstHolds = new CountDownLatch(1);
+        var secondDone = new CountDownLatch(1);
+        var pool = Executors.newSingleThreadExecutor();
+        try {
+            var first = pool.submit(() -> QuarkusTransaction.requiringNew().call(() -> {
+                var id = rows.claim(now, lease).orElseThrow().id;
+                firstHolds.countDown();
+                // Keep the row lock while the other worker claims.
+                secondDone.await(10, TimeUnit.SECONDS);
+                return id;
+            }));
+            assertThat(firstHolds.await(10, TimeUnit.SECONDS)).isTrue();
+            var second = QuarkusTransaction.requiringNew().call(
+                    () -> rows.claim(now, lease).orElseThrow().id);
+            secondDone.countDown();
+            var firstId = first.get(10, TimeUnit.SECONDS);
+            assertThat(second).isNotEqualTo(firstId);
+
+            // Both are leased now: a third claim gets neither.
+            var third = QuarkusTransaction.requiringNew().call(() -> rows.claim(now, lease)
+                    .map(j -> j.id));
+            assertThat(third).isNotIn(java.util.Optional.of(firstId),
+                    java.util.Optional.of(second));
+            QuarkusTransaction.requiringNew().run(() -> {
+                rows.job(firstId).orElseThrow().state = DaneJob.DONE;
+                rows.job(second).orElseThrow().state = DaneJob.DONE;
+                third.flatMap(rows::job).ifPresent(j -> j.leasedUntil = null);
+            });
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * FACTS.md's recipe: the chain read with {@code openssl s_client -starttls smtp}, the
+     * TLSA RRset read from Knot with kdig, then {@code ldns-dane -t} over both.
+     */
+    static String ldnsDaneVerify(String host, int port) throws Exception {
+        var dir = java.nio.file.Files.createTempDirectory("ldns-dane");
+        var tlsa = dir.resolve("tlsa.txt");
+        java.nio.file.Files.writeString(tlsa, knot.kdig("+noall", "+answer",
+                "_587._tcp." + host, "TLSA"));
+        var chain = dir.resolve("chain.pem");
+        run("sh", "-c", "openssl s_client -connect 127.0.0.1:" + port + " -starttls smtp"
+                + " -showcerts </dev/null 2>/dev/null | sed -n '/-----BEGIN/,/-----END/p' > "
+                + chain);
+        return run("ldns-dane", "-n", "-d", "-t", tlsa.toString(), "-c", chain.toString(),
+                "verify");
+    }
+
+    static String run(String... command) throws Exception {
+        var p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        var out = new String(p.getInputStream().readAllBytes(),
+                java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as("%s: %s", List.of(command), out).isZero();
+        return out;
+    }
+
+    static boolean knotAnswers() {
+        try {
+            knot.kdig("+short", "example.test", "SOA");
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package io.mailca.dane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.mailca.testsupport.KnotServer;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** RFC 2136 publication into a real, DNSSEC-signing Knot server, and the script publisher. */
+class Rfc2136PublisherTest {
+    static final String OWNER = "_25._tcp.mx1.example.test";
+    static final String THEIRS = "3 1 1 " + "ab".repeat(32);
+    static final TlsaRecord LEAF_A = TlsaRecord.parse("3 1 1 " + "0a".repeat(32));
+    static final TlsaRecord LEAF_B = TlsaRecord.parse("3 1 1 " + "0b".repeat(32));
+    static final TlsaRecord CA = TlsaRecord.parse("2 1 1 " + "0c".repeat(32));
+
+    static KnotServer knot;
+    static Rfc2136Publisher publisher;
+
+    @BeforeAll
+    static void start() {
+        knot = KnotServer.builder().signedZone("example.test", KnotServer.soa("example.test")
+                + "mx1 A 127.0.0.1\n" + OWNER + ". 600 TLSA " + THEIRS + "\n").start();
+        publisher = new Rfc2136Publisher("example.test",
+                new InetSocketAddress("127.0.0.1", knot.port()), knot.tsigKeyName(),
+                "hmac-sha256", knot.tsigSecret(), Duration.ofSeconds(5));
+    }
+
+    @AfterAll
+    static void stop() {
+        knot.close();
+    }
+
+    static List<String> served() {
+        return Openssl.lines(knot.kdig("+short", OWNER, "TLSA")).stream()
+                .map(l -> TlsaRecord.parse(l.replaceFirst("^(\\d+ \\d+ \\d+) ", "$1 "))
+                        .toString())
+                .sorted().toList();
+    }
+
+    static long ddnsUpdates() {
+        return knot.log().lines().filter(l -> l.contains("DDNS, processing")).count();
+    }
+
+    @Test
+    void ok_replacesOnlyMailcasRecordsKeepsOthersAndTheirTtl() throws Exception {
+        var first = publisher.publish(OWNER, List.of(LEAF_A, CA), Set.of(), 3600);
+        assertThat(first.sent()).isTrue();
+        assertThat(first.ttl()).isEqualTo(600);
+        assertThat(served()).containsExactlyInAnyOrder(THEIRS, LEAF_A.toString(),
+                CA.toString());
+        assertThat(knot.kdig("+noall", "+answer", OWNER, "TLSA")).contains("\t600\t");
+        assertThat(knot.kdig("+dnssec", "+noall", "+answer", OWNER, "TLSA"))
+                .contains("RRSIG\tTLSA");
+
+        // Key reuse: the same RRset again sends nothing.
+        var updates = ddnsUpdates();
+        var count = publisher.updatesSent();
+        var again = publisher.publish(OWNER, List.of(LEAF_A, CA), Set.of(LEAF_A, CA), 3600);
+        assertThat(again.sent()).isFalse();
+        assertThat(publisher.updatesSent()).isEqualTo(count);
+        assertThat(ddnsUpdates()).isEqualTo(updates);
+
+        // A new key: MailCA's old record goes, the other party's stays.
+        var roll = publisher.publish(OWNER, List.of(LEAF_B, CA), Set.of(LEAF_A, CA), 3600);
+        assertThat(roll.removed()).containsExactly(LEAF_A);
+        assertThat(roll.added()).containsExactly(LEAF_B);
+        assertThat(served()).containsExactlyInAnyOrder(THEIRS, LEAF_B.toString(),
+                CA.toString());
+        assertThat(ddnsUpdates()).isEqualTo(updates + 1);
+
+        // Withdrawing everything of MailCA's leaves the other record alone.
+        publisher.publish(OWNER, List.of(), Set.of(LEAF_A, LEAF_B, CA), 3600);
+        assertThat(served()).containsExactly(THEIRS);
+    }
+
+    @Test
+    void ok_emptyOwnerGetsTheConfiguredTtl() throws Exception {
+        var owner = "_587._tcp.mx1.example.test";
+        publisher.publish(owner, List.of(LEAF_A), Set.of(), 3600);
+        assertThat(knot.kdig("+noall", "+answer", owner, "TLSA")).contains("\t3600\t");
+    }
+
+    @Test
+    void fail_wrongTsigSecretIsRefused() {
+        var wrong = new Rfc2136Publisher("example.test",
+                new InetSocketAddress("127.0.0.1", knot.port()), knot.tsigKeyName(),
+                "hmac-sha256", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=",
+                Duration.ofSeconds(5));
+        assertThatThrownBy(() -> wrong.publish("_993._tcp.mx1.example.test", List.of(LEAF_A),
+                Set.of(), 3600)).isInstanceOf(PublishException.class)
+                .hasMessageNotContaining(knot.tsigSecret());
+    }
+
+    @Test
+    void ok_scriptGetsTheDesiredRrsetOnStandardInput(@TempDir Path dir) throws Exception {
+        var script = dir.resolve("publish.sh");
+        var out = dir.resolve("out.txt");
+        Files.writeString(script, "#!/bin/sh\ncat > " + out + "\necho \"$MAILCA_DANE_ZONE"
+                + " $MAILCA_DANE_OWNER $MAILCA_DANE_TTL\" >> " + out
+                + "\necho \"$MAILCA_DANE_PREVIOUS\" >> " + out + "\n");
+        script.toFile().setExecutable(true);
+        var change = new ScriptPublisher("example.test", script.toString(),
+                Duration.ofSeconds(10)).publish(OWNER, List.of(LEAF_B, CA), Set.of(LEAF_A),
+                3600);
+        assertThat(change.sent()).isTrue();
+        assertThat(Files.readString(out)).isEqualTo(OWNER + ". 3600 IN TLSA " + LEAF_B + "\n"
+                + OWNER + ". 3600 IN TLSA " + CA + "\n"
+                + "example.test " + OWNER + " 3600\n" + LEAF_A + "\n");
+    }
+}
