@@ -16,11 +16,16 @@ import java.util.Arrays;
  * <pre>
  *   mailca [serve] [--domains=example.com,example.net] [--data-dir=DIR]
  *   mailca init-ca [--domains=...] [--data-dir=DIR]
+ *   mailca token create --role=viewer|operator|admin --name=NAME [--expires=P30D]
+ *   mailca token list | mailca token revoke --id=ID
+ *   mailca audit verify
  * </pre>
  *
  * {@code serve} (the default) creates the CA on first start and serves ACME; {@code init-ca}
  * creates the CA and exits, for deployments that prefer an explicit init step. Flags are
- * shorthands for the {@code mailca.domains} and {@code mailca.data-dir} settings.
+ * shorthands for the {@code mailca.domains} and {@code mailca.data-dir} settings. The
+ * {@code token} and {@code audit} commands are {@link OperatorCommand}s; they work while the
+ * server runs, also on the embedded store.
  */
 @QuarkusMain
 public class Main {
@@ -28,8 +33,14 @@ public class Main {
 
     public static void main(String... args) {
         var command = "serve";
+        var commandArgs = new java.util.ArrayList<String>();
         for (var arg : args) {
-            if (arg.startsWith("--domains=")) {
+            if (OperatorCommand.isCommand(command) && !arg.startsWith("--data-dir=")) {
+                commandArgs.add(arg);
+            } else if (OperatorCommand.isCommand(arg)) {
+                command = arg;
+                commandArgs.add(arg);
+            } else if (arg.startsWith("--domains=")) {
                 System.setProperty("mailca.domains", arg.substring("--domains=".length()));
             } else if (arg.startsWith("--data-dir=")) {
                 System.setProperty("mailca.data-dir", arg.substring("--data-dir=".length()));
@@ -37,12 +48,18 @@ public class Main {
                 command = arg;
             } else if (arg.equals("--help") || arg.equals("-h")) {
                 System.out.println("usage: mailca [serve|init-ca] [--domains=D1,D2]"
-                        + " [--data-dir=DIR]");
+                        + " [--data-dir=DIR]\n" + OperatorCommand.USAGE);
                 return;
             } else {
                 System.err.println("mailca: unknown argument " + arg + " (try --help)");
                 System.exit(2);
             }
+        }
+
+        // The embedded store's mixed mode serves other local processes (the token command)
+        // over TCP; only loopback may reach it. H2 reads this once, before its first use.
+        if (System.getProperty("h2.bindAddress") == null) {
+            System.setProperty("h2.bindAddress", "127.0.0.1");
         }
 
         // MailCA's own HTTPS certificate must exist before the HTTPS listener starts, and it
@@ -56,7 +73,21 @@ public class Main {
             throw new UncheckedIOException("cannot create the HTTPS service certificate", e);
         }
 
-        if (command.equals("init-ca")) {
+        if (OperatorCommand.isCommand(command)) {
+            // A short-lived process beside the server: no listener of its own, no CA
+            // creation, and only the command's answer on standard output.
+            System.setProperty("quarkus.http.port", "0");
+            System.setProperty("quarkus.http.ssl-port", "0");
+            System.setProperty("quarkus.log.console.stderr", "true");
+            System.setProperty("quarkus.log.level", "WARN");
+            System.setProperty(OperatorCommand.RUNNING, "true");
+            Quarkus.run(OperatorCommand.class, (code, failure) -> {
+                if (failure != null) {
+                    System.err.println("mailca: " + failure.getMessage());
+                }
+                System.exit(code);
+            }, commandArgs.toArray(String[]::new));
+        } else if (command.equals("init-ca")) {
             // The CA is created during start-up; listen on no fixed port meanwhile.
             System.setProperty("quarkus.http.port", "0");
             System.setProperty("quarkus.http.ssl-port", "0");

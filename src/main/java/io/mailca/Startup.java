@@ -17,6 +17,10 @@ public class Startup {
             @ConfigProperty(name = "mailca.acme.base-url") String acmeBase,
             @ConfigProperty(name = "mailca.public.base-url") String publicBase,
             @ConfigProperty(name = "mailca.data-dir") String dataDir) {
+        if (Boolean.getBoolean(OperatorCommand.RUNNING)) {
+            // An operator command uses the CA's database, never creates a CA.
+            return;
+        }
         var created = ca.bootstrap();
         LOG.infof("%s the corporate CA. Root SHA-256 fingerprint: %s",
                 created ? "Created" : "Loaded",

@@ -1,5 +1,7 @@
 package io.mailca.acme;
 
+import io.mailca.admin.AdminExceptionMappers;
+import io.mailca.admin.AdminPaths;
 import io.mailca.registration.AcmeProblem;
 import io.mailca.registration.ProblemType;
 import io.vertx.ext.web.RoutingContext;
@@ -26,9 +28,18 @@ public class AcmeExceptionMappers {
         this.problems = problems;
     }
 
+    /** The admin API answers in RFC 9457 problems of its own, without ACME headers. */
+    private static boolean isAdmin(RoutingContext context) {
+        var path = context.normalizedPath();
+        return path.equals(AdminPaths.ROOT) || path.startsWith(AdminPaths.ROOT + "/");
+    }
+
     @ServerExceptionMapper
     public Response acmeProblem(AcmeProblem problem, RoutingContext context) {
         context.put(PROBLEM_TYPE, problem.type().shortName());
+        if (isAdmin(context)) {
+            return AdminExceptionMappers.rejected(problem.status(), problem.detail());
+        }
         return problems.of(problem);
     }
 
@@ -49,6 +60,9 @@ public class AcmeExceptionMappers {
             detail = "the request could not be processed (HTTP " + status + ")";
         }
         context.put(PROBLEM_TYPE, "malformed");
+        if (isAdmin(context)) {
+            return AdminExceptionMappers.rejected(status, detail);
+        }
         return problems.of(ProblemType.MALFORMED, status, detail);
     }
 
@@ -60,6 +74,9 @@ public class AcmeExceptionMappers {
         LOG.errorf(e, "unexpected failure on %s %s", context.request().method(),
                 context.normalizedPath());
         context.put(PROBLEM_TYPE, "serverInternal");
+        if (isAdmin(context)) {
+            return AdminExceptionMappers.unexpected();
+        }
         return problems.of(ProblemType.SERVER_INTERNAL, 500,
                 "the server could not complete the request; it has been logged");
     }

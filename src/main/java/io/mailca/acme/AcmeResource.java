@@ -5,6 +5,7 @@ import io.mailca.acme.JwsVerifier.KeyMode;
 import io.mailca.issuance.CertificateAuthority;
 import io.mailca.issuance.CertificateProfiles;
 import io.mailca.registration.AccountService;
+import io.mailca.registration.AccountService.ExternalBinding;
 import io.mailca.registration.AccountService.NewAccount;
 import io.mailca.registration.AcmeProblem;
 import io.mailca.registration.AuthorizationService;
@@ -32,6 +33,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -143,9 +145,12 @@ public class AcmeResource {
             @Context UriInfo uri, RoutingContext context) {
         var request = verify(type, body, uri, KeyMode.JWK, context);
         var payload = objectPayload(request);
+        var eab = payload.get("externalAccountBinding");
+        Supplier<ExternalBinding> binding = eab == null || eab.isNull() ? null
+                : () -> jws.externalBinding(eab, request);
         var newAccount = new NewAccount(stringList(payload, "contact"),
                 optionalBoolean(payload, "termsOfServiceAgreed"),
-                Boolean.TRUE.equals(optionalBoolean(payload, "onlyReturnExisting")));
+                Boolean.TRUE.equals(optionalBoolean(payload, "onlyReturnExisting")), binding);
 
         var registration = accounts.register(request.thumbprint(), request.jwkJson(),
                 newAccount);

@@ -3,6 +3,7 @@ package io.mailca.acme;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mailca.registration.AccountService;
+import io.mailca.registration.AccountService.ExternalBinding;
 import io.mailca.registration.AcmeProblem;
 import io.mailca.registration.ProblemType;
 import io.mailca.registration.Nonces;
@@ -22,6 +23,7 @@ import org.jose4j.jwk.PublicJsonWebKey;
 import org.jose4j.jws.AlgorithmIdentifiers;
 import org.jose4j.jws.JsonWebSignature;
 import org.jose4j.keys.EllipticCurves;
+import org.jose4j.keys.HmacKey;
 import org.jose4j.lang.HashUtil;
 import org.jose4j.lang.JoseException;
 
@@ -38,6 +40,10 @@ public class JwsVerifier {
             AlgorithmIdentifiers.ECDSA_USING_P384_CURVE_AND_SHA384,
             AlgorithmIdentifiers.ECDSA_USING_P521_CURVE_AND_SHA512,
             AlgorithmIdentifiers.EDDSA);
+    /** MAC algorithms of External Account Binding (RFC 8555 §7.3.4, RFC 7518 §3.2). */
+    public static final List<String> MAC_ALGORITHMS = List.of(
+            AlgorithmIdentifiers.HMAC_SHA256, AlgorithmIdentifiers.HMAC_SHA384,
+            AlgorithmIdentifiers.HMAC_SHA512);
     private static final Set<String> JWS_MEMBERS = Set.of("protected", "payload", "signature");
     private static final Set<String> PRIVATE_JWK_MEMBERS = Set.of("d", "p", "q", "dp", "dq", "qi");
 
@@ -155,6 +161,76 @@ public class JwsVerifier {
                 "the inner payload");
         return new SignedRequest(null, verified.key(), verified.jwkJson(), verified.thumbprint(),
                 payload, outerUrl);
+    }
+
+    /**
+     * Checks the form of a {@code newAccount}'s {@code externalAccountBinding} (RFC 8555
+     * §7.3.4): a flattened JWS with a MAC algorithm, a {@code kid}, no {@code nonce}, the
+     * outer {@code url}, and the account's own key as payload. Whether the MAC verifies needs
+     * the key behind the {@code kid}; the returned binding tests that when registration has it.
+     */
+    public ExternalBinding externalBinding(JsonNode binding, SignedRequest outer) {
+        if (binding == null || !binding.isObject()) {
+            throw new AcmeProblem(ProblemType.MALFORMED, "externalAccountBinding must be a JWS"
+                    + " in flattened JSON serialization");
+        }
+        var encodedHeader = member(binding, "protected", "externalAccountBinding");
+        var encodedPayload = member(binding, "payload", "externalAccountBinding");
+        var encodedSignature = member(binding, "signature", "externalAccountBinding");
+        var header = AcmeJson.parseObject(AcmeJson.base64url(encodedHeader,
+                "externalAccountBinding protected"), "the externalAccountBinding header");
+        AcmeJson.base64url(encodedSignature, "externalAccountBinding signature");
+
+        var alg = AcmeJson.optionalString(header, "alg");
+        if (alg == null || !MAC_ALGORITHMS.contains(alg)) {
+            throw new AcmeProblem(ProblemType.MALFORMED, "externalAccountBinding alg "
+                    + (alg == null ? "is missing" : clip(alg) + " is not accepted")
+                    + "; use one of " + String.join(", ", MAC_ALGORITHMS));
+        }
+        if (header.has("nonce")) {
+            throw new AcmeProblem(ProblemType.MALFORMED,
+                    "externalAccountBinding must not carry a nonce (RFC 8555 §7.3.4)");
+        }
+        if (!outer.url().equals(AcmeJson.optionalString(header, "url"))) {
+            throw new AcmeProblem(ProblemType.MALFORMED,
+                    "externalAccountBinding url must equal the url of the outer JWS");
+        }
+        var kid = AcmeJson.optionalString(header, "kid");
+        if (kid == null || kid.isEmpty()) {
+            throw new AcmeProblem(ProblemType.MALFORMED,
+                    "externalAccountBinding needs a kid naming the external account key");
+        }
+        String payloadThumbprint;
+        try {
+            var payload = new String(AcmeJson.base64url(encodedPayload,
+                    "externalAccountBinding payload"), StandardCharsets.UTF_8);
+            payloadThumbprint = PublicJsonWebKey.Factory.newPublicJwk(payload)
+                    .calculateBase64urlEncodedThumbprint(HashUtil.SHA_256);
+        } catch (JoseException | RuntimeException e) {
+            payloadThumbprint = null;
+        }
+        if (!outer.thumbprint().equals(payloadThumbprint)) {
+            throw new AcmeProblem(ProblemType.MALFORMED, "externalAccountBinding payload must"
+                    + " be the account key, the jwk of the outer JWS");
+        }
+
+        var compact = encodedHeader + "." + encodedPayload + "." + encodedSignature;
+        return new ExternalBinding(kid, macKey -> macVerifies(compact, alg, macKey));
+    }
+
+    private static boolean macVerifies(String compact, String alg, byte[] macKey) {
+        try {
+            var jws = new JsonWebSignature();
+            jws.setCompactSerialization(compact);
+            jws.setAlgorithmConstraints(new AlgorithmConstraints(
+                    AlgorithmConstraints.ConstraintType.PERMIT, alg));
+            // A 256-bit key is what MailCA hands out, also for HS384 and HS512.
+            jws.setDoKeyValidation(false);
+            jws.setKey(new HmacKey(macKey));
+            return jws.verifySignature();
+        } catch (JoseException e) {
+            return false;
+        }
     }
 
     /** The public key a stored account JWK stands for. */
@@ -309,10 +385,14 @@ public class JwsVerifier {
     }
 
     private static String member(JsonNode jws, String name) {
+        return member(jws, name, "the JWS");
+    }
+
+    private static String member(JsonNode jws, String name, String what) {
         var node = jws.get(name);
         if (node == null || !node.isTextual()) {
             throw new AcmeProblem(ProblemType.MALFORMED,
-                    "the JWS needs a string member '" + name + "'");
+                    what + " needs a string member '" + name + "'");
         }
         return node.textValue();
     }

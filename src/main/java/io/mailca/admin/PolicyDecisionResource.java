@@ -3,6 +3,7 @@ package io.mailca.admin;
 import io.mailca.policy.Decision;
 import io.mailca.policy.IdentifierPolicy;
 import io.mailca.policy.NameScope;
+import io.mailca.registration.Role;
 import io.mailca.store.Accounts;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -25,6 +26,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * {@code mailca.admin.policy-endpoint.enabled=true}.
  */
 @Path("/admin/v1/policy/decisions")
+@RequiredRole(Role.VIEWER)
 public class PolicyDecisionResource {
     static final String PROBLEM_JSON = "application/problem+json";
 

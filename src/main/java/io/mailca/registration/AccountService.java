@@ -6,6 +6,8 @@ import io.mailca.store.Account;
 import io.mailca.store.Accounts;
 import io.mailca.store.AuditLog;
 import io.mailca.store.Authorizations;
+import io.mailca.store.EabKey;
+import io.mailca.store.EabKeys;
 import io.mailca.store.Ids;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,7 +17,10 @@ import java.net.URISyntaxException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** Accounts (RFC 8555 §7.3): creation, lookup, update, deactivation and key change. */
 @ApplicationScoped
@@ -29,18 +34,39 @@ public class AccountService {
     private final Authorizations authorizations;
     private final AuditLog audit;
     private final Clock clock;
+    private final EabKeys eabKeys;
+    private final boolean externalAccountRequired;
 
     AccountService(Accounts accounts, Authorizations authorizations, AuditLog audit,
-            Clock clock) {
+            Clock clock, EabKeys eabKeys,
+            @ConfigProperty(name = "mailca.acme.external-account-required",
+                    defaultValue = "false") boolean externalAccountRequired) {
         this.accounts = accounts;
         this.authorizations = authorizations;
         this.audit = audit;
         this.clock = clock;
+        this.eabKeys = eabKeys;
+        this.externalAccountRequired = externalAccountRequired;
     }
 
-    /** What a {@code newAccount} payload asks for. */
+    /**
+     * What a {@code newAccount} payload asks for. The binding, when there is one, is checked
+     * only when a new account is about to be created: a key that already has an account gets
+     * it back whatever binding it sends (§7.3.1), as cert-manager expects on restart.
+     */
     public record NewAccount(List<String> contact, Boolean termsOfServiceAgreed,
-            boolean onlyReturnExisting) {
+            boolean onlyReturnExisting, Supplier<ExternalBinding> binding) {
+        public NewAccount(List<String> contact, Boolean termsOfServiceAgreed,
+                boolean onlyReturnExisting) {
+            this(contact, termsOfServiceAgreed, onlyReturnExisting, null);
+        }
+    }
+
+    /**
+     * An External Account Binding (RFC 8555 §7.3.4) whose form the front end checked: the key
+     * identifier, and a test of its MAC against a key, which only this layer can look up.
+     */
+    public record ExternalBinding(String kid, Predicate<byte[]> macVerifies) {
     }
 
     /** The account, and whether this request created it (201) or found it (200). */
@@ -82,6 +108,23 @@ public class AccountService {
                     "no account exists with the provided key");
         }
         var contact = checkedContact(request.contact());
+        EabKey key = null;
+        if (request.binding() != null) {
+            key = bindingKey(request.binding().get());
+            if (key.accountId != null) {
+                // The same account key racing itself: the first request bound the key.
+                var bound = accounts.byId(key.accountId).orElseThrow();
+                if (bound.jwkThumbprint.equals(thumbprint)) {
+                    return new Registration(bound, false);
+                }
+                throw new AcmeProblem(ProblemType.UNAUTHORIZED, "the external account key "
+                        + key.kid + " is already bound to another account");
+            }
+        } else if (externalAccountRequired) {
+            throw new AcmeProblem(ProblemType.EXTERNAL_ACCOUNT_REQUIRED, "this server requires"
+                    + " an externalAccountBinding (RFC 8555 §7.3.4) in newAccount; ask the CA's"
+                    + " operators for a key identifier and MAC key");
+        }
 
         var account = new Account();
         account.id = Ids.random();
@@ -91,12 +134,71 @@ public class AccountService {
         account.contact = toJson(contact);
         account.termsAgreed = Boolean.TRUE.equals(request.termsOfServiceAgreed());
         account.createdAt = clock.instant();
+        if (key != null) {
+            account.eabKeyId = key.kid;
+            account.nameScope = key.nameScope;
+        }
         accounts.add(account);
         accounts.flush();
+        if (key != null) {
+            key.accountId = account.id;
+            key.boundAt = account.createdAt;
+        }
 
         audit.record("account:" + account.id, "account.created", account.id,
-                "contacts=" + contact.size());
+                "contacts=" + contact.size() + (key == null ? "" : " eab=" + key.kid
+                        + " scope=" + key.nameScope));
         return new Registration(account, true);
+    }
+
+    /**
+     * The locked key of a binding, once its MAC verifies and it may bind. Unknown and wrong
+     * MAC say the same, so that a guessed key identifier learns nothing.
+     */
+    private EabKey bindingKey(ExternalBinding binding) {
+        var key = eabKeys.byKidForUpdate(binding.kid()).orElse(null);
+        if (key == null) {
+            throw new AcmeProblem(ProblemType.UNAUTHORIZED, "the externalAccountBinding kid "
+                    + printable(binding.kid()) + " is unknown, or its MAC does not verify");
+        }
+        var secret = ExternalAccountKeys.macKeyOf(key);
+        try {
+            if (!binding.macVerifies().test(secret)) {
+                throw new AcmeProblem(ProblemType.UNAUTHORIZED, "the externalAccountBinding kid "
+                        + printable(binding.kid()) + " is unknown, or its MAC does not verify");
+            }
+        } finally {
+            ExternalAccountKeys.wipe(secret);
+        }
+        if (EabKey.REVOKED.equals(key.status)) {
+            throw new AcmeProblem(ProblemType.UNAUTHORIZED,
+                    "the external account key " + key.kid + " has been revoked");
+        }
+        if (key.expiresAt != null && !key.expiresAt.isAfter(clock.instant())) {
+            throw new AcmeProblem(ProblemType.UNAUTHORIZED,
+                    "the external account key " + key.kid + " expired at " + key.expiresAt);
+        }
+        return key;
+    }
+
+    /**
+     * An operator deactivates an account (RFC 8555 §7.3.6 effects): final, and its pending
+     * authorizations go with it.
+     */
+    @Transactional
+    public OperatorQueries.AccountView deactivate(Operator operator, String accountId) {
+        var account = accounts.byId(accountId).orElseThrow(() ->
+                OperatorProblem.notFound("no account with id " + accountId));
+        if (!"valid".equals(account.status)) {
+            throw OperatorProblem.conflict("account " + accountId + " is already "
+                    + account.status);
+        }
+        account.status = "deactivated";
+        for (var authz : authorizations.pendingOfAccount(account.id)) {
+            authz.status = "deactivated";
+        }
+        audit.record(operator.actor(), "account.deactivated", account.id, "by=operator");
+        return OperatorQueries.accountView(account);
     }
 
     /** The account behind a {@code kid}, which must be valid to sign requests (§6.2). */

@@ -84,6 +84,33 @@ public class RevocationService {
         return stored;
     }
 
+    /**
+     * An operator revokes a certificate by serial number, with a reason of RFC 5280 §5.3.1
+     * (the same codes a subscriber may give).
+     */
+    @Transactional
+    public IssuedCertificate revokeBySerial(Operator operator, String serialHex, int reason) {
+        if (!SUBSCRIBER_REASONS.contains(reason)) {
+            throw OperatorProblem.badRequest("reason " + reason + " is not accepted; use one of"
+                    + " 0, 1, 3, 4, 5, 9 (RFC 5280 §5.3.1)");
+        }
+        var stored = certificates.bySerial(serialHex).orElseThrow(() ->
+                OperatorProblem.notFound("no certificate with serial " + serialHex));
+        if (IssuedCertificate.REVOKED.equals(stored.status)) {
+            throw OperatorProblem.conflict("the certificate with serial " + serialHex
+                    + " is already revoked");
+        }
+        stored.status = IssuedCertificate.REVOKED;
+        stored.revokedAt = clock.instant();
+        stored.revocationReason = reason;
+        // As for a subscriber's revocation: CRL and TLSA follow in the same transaction.
+        crls.markStale(stored.issuerId);
+        audit.record(operator.actor(), "certificate.revoked", "serial:" + serialHex,
+                "reason=" + reason + " names=" + stored.names + " by=operator");
+        tlsaJobs.revoked(List.of(stored.names.split(",")), serialHex, reason);
+        return stored;
+    }
+
     private String authorize(Account account, PublicKey signingKey, X509Certificate presented,
             IssuedCertificate stored) {
         if (account == null) {

@@ -9,7 +9,7 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.Instant;
 
-/** One append-only row of the audit log. */
+/** One append-only row of the audit log, a link of its hash chain. */
 @Entity
 @Table(name = "audit_event")
 public class AuditEvent extends PanacheEntityBase {
@@ -27,4 +27,12 @@ public class AuditEvent extends PanacheEntityBase {
     public String target;
 
     public String details;
+
+    /** {@link #rowHash} of the event before this one in the chain. */
+    @Column(name = "prev_hash")
+    public String prevHash;
+
+    /** SHA-256 over {@link #prevHash} and this row's fields: see {@link AuditLog#hashOf}. */
+    @Column(name = "row_hash")
+    public String rowHash;
 }

@@ -1,6 +1,7 @@
 package io.mailca.store;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -34,6 +35,24 @@ public class Orders {
                 "accountId = ?1 and status <> 'invalid' order by createdAt, id", accountId)
                 .range(offset, offset + limit - 1)
                 .list();
+    }
+
+    /** Orders newest first, narrowed by account and status; null means any. */
+    public Page<Order> page(String accountId, String status, int offset, int limit) {
+        var where = new ArrayList<String>();
+        var params = new ArrayList<Object>();
+        if (accountId != null) {
+            params.add(accountId);
+            where.add("accountId = ?" + params.size());
+        }
+        if (status != null) {
+            params.add(status);
+            where.add("status = ?" + params.size());
+        }
+        var query = (where.isEmpty() ? "" : String.join(" and ", where))
+                + " order by createdAt desc, id desc";
+        return Page.of(Order.<Order>find(query, params.toArray())
+                .range(offset, offset + limit).list(), limit);
     }
 
     /** Orders in a given status that use an authorization. */

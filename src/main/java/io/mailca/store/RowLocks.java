@@ -13,8 +13,14 @@ final class RowLocks {
 
     /** Locks one row by primary key until the transaction ends; false when there is none. */
     static boolean lock(String table, Object id) {
+        return lock(table, "id", id);
+    }
+
+    /** Locks one row by a key column until the transaction ends; false when there is none. */
+    static boolean lock(String table, String column, Object id) {
         var rows = Panache.getEntityManager()
-                .createNativeQuery("select id from " + table + " where id = ?1 for update")
+                .createNativeQuery("select " + column + " from " + table + " where " + column
+                        + " = ?1 for update")
                 .setParameter(1, id)
                 .getResultList();
         return !rows.isEmpty();

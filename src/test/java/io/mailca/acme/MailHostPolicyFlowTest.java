@@ -216,10 +216,18 @@ class MailHostPolicyFlowTest {
                 "no account 'nosuchaccount'");
     }
 
+    private static String viewerToken;
+
+    /** The decision endpoint is admin API: HTTPS and a viewer token. */
     private static AcmeHttp.Reply decision(String query) {
-        var url = "http://localhost:" + AcmeTestServers.httpPort()
-                + "/admin/v1/policy/decisions?" + query;
-        return AcmeHttp.send(HttpRequest.newBuilder(URI.create(url)).GET().build());
+        if (viewerToken == null) {
+            viewerToken = io.mailca.admin.AdminHttp.token(io.quarkus.arc.Arc.container()
+                    .instance(io.mailca.registration.TokenService.class).get(),
+                    io.mailca.registration.Role.VIEWER);
+        }
+        var url = io.mailca.admin.AdminHttp.base() + "/policy/decisions?" + query;
+        return AcmeHttp.send(HttpRequest.newBuilder(URI.create(url))
+                .header("Authorization", "Bearer " + viewerToken).GET().build());
     }
 
     private static String id(AcmeHttp.Account account) {
