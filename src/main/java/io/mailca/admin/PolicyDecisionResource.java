@@ -21,9 +21,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * method and the account are known.
  *
  * <p>{@code GET /admin/v1/policy/decisions?name=mx1.example.com[&account=ID][&type=dns]}
- * answers {@code application/json}; bad input is an RFC 9457 problem. Until the admin API's
- * authentication exists the endpoint is off unless
- * {@code mailca.admin.policy-endpoint.enabled=true}.
+ * answers {@code application/json}; bad input is an RFC 9457 problem. It needs a viewer
+ * token like every admin endpoint; {@code mailca.admin.policy-endpoint.enabled=false} switches
+ * it off.
  */
 @Path("/admin/v1/policy/decisions")
 @RequiredRole(Role.VIEWER)
@@ -36,7 +36,7 @@ public class PolicyDecisionResource {
 
     PolicyDecisionResource(IdentifierPolicy policy, Accounts accounts,
             @ConfigProperty(name = "mailca.admin.policy-endpoint.enabled",
-                    defaultValue = "false") boolean enabled) {
+                    defaultValue = "true") boolean enabled) {
         this.policy = policy;
         this.accounts = accounts;
         this.enabled = enabled;
