@@ -1,0 +1,89 @@
+package io.mailca.dane;
+
+import io.mailca.store.AuditLog;
+import io.mailca.store.DaneRows;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What an operator sees of DANE per mail host: the TLSA records MailCA keeps published, what
+ * the authoritative servers serve and whether a validating resolver calls it secure
+ * (RFC 6698 §4.1), the last probe of each port, and the publication jobs still pending.
+ */
+@ApplicationScoped
+public class DaneOverview {
+    private final DaneRows rows;
+    private final DaneWorker worker;
+    private final AuditLog audit;
+    private final Clock clock;
+
+    DaneOverview(DaneRows rows, DaneWorker worker, AuditLog audit, Clock clock) {
+        this.rows = rows;
+        this.worker = worker;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    /** A TLSA record MailCA publishes (desired state) at an owner name. */
+    public record Record(String ownerName, String rdata, Instant publishedAt) {
+    }
+
+    /** What the zone's servers serve at one owner name, as last verified. */
+    public record Served(String ownerName, boolean secure, String served, String detail,
+            Instant checkedAt) {
+    }
+
+    /** The newest probe of one port: does the served chain match the TLSA RRset? */
+    public record Probe(int port, boolean matchesTlsa, boolean chainsToRoot, String alert,
+            Instant seenAt) {
+    }
+
+    /** A publication job not finished yet, with its last error. */
+    public record Job(long id, String cause, int attempts, Instant runAt, String lastError) {
+    }
+
+    /** Everything about one host. */
+    public record Host(String host, boolean secure, List<Record> desired, List<Served> served,
+            List<Probe> probes, List<Job> pendingJobs) {
+    }
+
+    /** The hosts MailCA has certified, which are the hosts DANE is kept for. */
+    public List<String> hosts() {
+        return QuarkusTransaction.requiringNew()
+                .call(() -> rows.certificateNames().stream().sorted().toList());
+    }
+
+    /** One host's DANE state, or empty when MailCA never certified it. */
+    public Optional<Host> host(String host) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            if (rows.certificatesFor(host).isEmpty()) {
+                return Optional.<Host>empty();
+            }
+            var desired = rows.recordsOfHost(host).stream().filter(r -> r.withdrawnAt == null)
+                    .map(r -> new Record(r.ownerName, r.rdata, r.publishedAt)).toList();
+            var served = rows.statuses().stream().filter(s -> host.equals(s.host))
+                    .map(s -> new Served(s.ownerName, s.secure, s.served, s.detail,
+                            s.checkedAt)).toList();
+            var probes = rows.latestProbes().stream().filter(p -> host.equals(p.host))
+                    .map(p -> new Probe(p.port, p.matchesTlsa, p.chainsToRoot, p.alert,
+                            p.seenAt)).toList();
+            var jobs = rows.pendingJobs().stream().filter(j -> host.equals(j.host))
+                    .map(j -> new Job(j.id, j.cause, j.attempts, j.runAt, j.lastError))
+                    .toList();
+            // Unverified counts as not secure: TLSA nobody has seen validate protects nothing.
+            var secure = !served.isEmpty() && served.stream().allMatch(Served::secure);
+            return Optional.of(new Host(host, secure, desired, served, probes, jobs));
+        });
+    }
+
+    /** Queues a reconciliation of every certified host; returns how many jobs were queued. */
+    public int reconcile(String actor) {
+        var queued = worker.reconcile(clock.instant());
+        audit.recordAlone(actor, "dane.reconcile", null, "queued=" + queued);
+        return queued;
+    }
+}
