@@ -31,6 +31,9 @@ import java.util.Arrays;
 public class Main {
     private static final String DEFAULT_HTTPS_NAMES = "localhost,127.0.0.1,::1";
 
+    /** Set while {@code init-ca} runs, so start-up does not announce serving URLs. */
+    static final String INIT_CA = "mailca.init-ca";
+
     public static void main(String... args) {
         var command = "serve";
         var commandArgs = new java.util.ArrayList<String>();
@@ -88,9 +91,13 @@ public class Main {
                 System.exit(code);
             }, commandArgs.toArray(String[]::new));
         } else if (command.equals("init-ca")) {
-            // The CA is created during start-up; listen on no fixed port meanwhile.
+            // The CA is created during start-up; meanwhile listen on loopback ports nobody
+            // uses, and run none of the server's background jobs.
+            System.setProperty(INIT_CA, "true");
             System.setProperty("quarkus.http.port", "0");
             System.setProperty("quarkus.http.ssl-port", "0");
+            System.setProperty("quarkus.http.host", "127.0.0.1");
+            System.setProperty("quarkus.scheduler.enabled", "false");
             Quarkus.run(InitCa.class, args);
         } else {
             Quarkus.run(Serve.class, args);

@@ -25,6 +25,9 @@ public class Startup {
         LOG.infof("%s the corporate CA. Root SHA-256 fingerprint: %s",
                 created ? "Created" : "Loaded",
                 Fingerprints.withColons(Fingerprints.sha256Hex(ca.root())));
+        if (Boolean.getBoolean(Main.INIT_CA)) {
+            return;
+        }
         LOG.infof("ACME directory: %s/acme/directory", acmeBase);
         LOG.infof("Corporate root for mail clients: %s/ca/root.pem (and root.der)", publicBase);
         LOG.infof("ACME clients trust the HTTPS endpoint through %s/https/service-ca.pem",

@@ -1,5 +1,7 @@
 package io.mailca.dane;
 
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.enterprise.event.Observes;
 import io.mailca.dane.DesiredRrset.Issued;
 import io.mailca.dane.DesiredRrset.Seen;
 import io.mailca.store.AuditLog;
@@ -69,13 +71,25 @@ public class DaneWorker {
     @Scheduled(every = "${mailca.dane.worker-every:5s}", delayed = "5s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {
-        runDue(clock.instant());
+        if (!stopping) {
+            runDue(clock.instant());
+        }
+    }
+
+    // The scheduler may still fire while the application shuts down and the database is gone.
+    private volatile boolean stopping;
+
+    void stop(@Observes ShutdownEvent event) {
+        stopping = true;
     }
 
     /** Queues a job for every certified host, so drift (records deleted by hand) is repaired. */
     @Scheduled(every = "${mailca.dane.reconcile-every:1h}", delayed = "1m",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void reconcileTick() {
+        if (stopping) {
+            return;
+        }
         reconcile(clock.instant());
     }
 

@@ -1,5 +1,7 @@
 package io.mailca.issuance;
 
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.enterprise.event.Observes;
 import io.mailca.store.Crls;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
@@ -62,11 +64,18 @@ public class RevocationLists {
         }
     }
 
+    // The scheduler may still fire while the application shuts down and the database is gone.
+    private volatile boolean stopping;
+
+    void stop(@Observes ShutdownEvent event) {
+        stopping = true;
+    }
+
     /** Re-signs every CRL that a revocation made stale or that has grown old. */
     @Scheduled(every = "${mailca.crl.check-interval:1s}", delayed = "1s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void publishDue() {
-        if (!ca.isLoaded()) {
+        if (!ca.isLoaded() || stopping) {
             return;
         }
         ensureRows();
