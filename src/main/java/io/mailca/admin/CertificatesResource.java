@@ -3,6 +3,7 @@ package io.mailca.admin;
 import io.mailca.registration.OperatorProblem;
 import io.mailca.registration.OperatorQueries;
 import io.mailca.registration.OperatorQueries.CertificateView;
+import io.mailca.registration.RenewalInfo;
 import io.mailca.registration.RevocationService;
 import io.mailca.registration.Role;
 import io.vertx.ext.web.RoutingContext;
@@ -15,11 +16,15 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** Issued certificates: search, show with PEM and fingerprints, revoke with a reason. */
+/**
+ * Issued certificates: search, show with PEM and fingerprints, revoke with a reason, move the
+ * suggested renewal window (RFC 9773).
+ */
 @Path(AdminPaths.ROOT + "/certificates")
 @Produces("application/json")
 public class CertificatesResource {
@@ -28,10 +33,13 @@ public class CertificatesResource {
 
     private final OperatorQueries queries;
     private final RevocationService revocations;
+    private final RenewalInfo renewalInfo;
 
-    CertificatesResource(OperatorQueries queries, RevocationService revocations) {
+    CertificatesResource(OperatorQueries queries, RevocationService revocations,
+            RenewalInfo renewalInfo) {
         this.queries = queries;
         this.revocations = revocations;
+        this.renewalInfo = renewalInfo;
     }
 
     /**
@@ -83,6 +91,28 @@ public class CertificatesResource {
 
         revocations.revokeBySerial(Params.operator(context), hex, code);
         return show(hex);
+    }
+
+    /**
+     * Moves the certificate's suggested renewal window (RFC 9773 §4.2), e.g. earlier before
+     * revoking it: clients that poll renewalInfo renew within it. Body:
+     * {@code {"start": "2026-12-04T00:00:00Z", "end": "2026-12-05T00:00:00Z"}}.
+     */
+    @POST
+    @Path("{serial}/renewal-window")
+    @RequiredRole(Role.OPERATOR)
+    public RenewalWindow moveRenewalWindow(@PathParam("serial") String serial, byte[] body,
+            RoutingContext context) {
+        var hex = serial(serial);
+        var window = RenewalWindows.of(body);
+
+        var moved = renewalInfo.moveWindow(hex, window.start(), window.end(),
+                Params.operator(context).actor());
+        return new RenewalWindow(hex, moved.start(), moved.end());
+    }
+
+    /** A certificate's suggested renewal window, as renewalInfo now serves it. */
+    public record RenewalWindow(String serial, Instant start, Instant end) {
     }
 
     /** Serial numbers in hex, with or without colons, any case, without leading zeros. */

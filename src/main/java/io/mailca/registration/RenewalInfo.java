@@ -3,6 +3,7 @@ package io.mailca.registration;
 import io.mailca.issuance.AuthorityKeyIds;
 import io.mailca.store.Account;
 import io.mailca.store.AuditLog;
+import io.mailca.store.Authorities;
 import io.mailca.store.Certificates;
 import io.mailca.store.IssuedCertificate;
 import io.mailca.store.Orders;
@@ -34,15 +35,18 @@ public class RenewalInfo {
     private final Certificates certificates;
     private final Orders orders;
     private final AuditLog audit;
+    private final Authorities authorities;
     private final Clock clock;
     private final Duration retryAfter;
 
-    RenewalInfo(Certificates certificates, Orders orders, AuditLog audit, Clock clock,
+    RenewalInfo(Certificates certificates, Orders orders, AuditLog audit,
+            Authorities authorities, Clock clock,
             @ConfigProperty(name = "mailca.acme.renewal-info.retry-after",
                     defaultValue = "PT6H") Duration retryAfter) {
         this.certificates = certificates;
         this.orders = orders;
         this.audit = audit;
+        this.authorities = authorities;
         this.clock = clock;
         this.retryAfter = retryAfter;
     }
@@ -149,13 +153,12 @@ public class RenewalInfo {
      *
      * @param serialHex the serial, lower-case hex as the admin API shows it
      */
-    // TODO(#5): call from the admin API (io.mailca.admin) once it exists; until then this
-    // method is the operator's entry point (tests call it directly).
     @Transactional
     public Window moveWindow(String serialHex, Instant start, Instant end, String actor) {
         checkWindow(start, end);
-        var cert = certificates.bySerial(serialHex.toLowerCase(java.util.Locale.ROOT))
-                .orElseThrow(() -> OrderService.notFound("certificate"));
+        var hex = serialHex.toLowerCase(java.util.Locale.ROOT);
+        var cert = certificates.bySerial(hex).orElseThrow(() ->
+                OperatorProblem.notFound("no certificate with serial " + hex));
         cert.renewalWindowStart = start.truncatedTo(ChronoUnit.SECONDS);
         cert.renewalWindowEnd = end.truncatedTo(ChronoUnit.SECONDS);
         audit.record(actor, "renewal-window.moved", "serial:" + cert.serialHex,
@@ -163,11 +166,17 @@ public class RenewalInfo {
         return new Window(startOf(cert), endOf(cert), retryAfter);
     }
 
-    /** Moves the window of every unexpired certificate of an issuing CA (a key rollover). */
-    // TODO(#5): expose through the admin API with moveWindow.
+    /**
+     * Moves the window of every unexpired certificate of an issuing CA (a key rollover).
+     *
+     * @return how many certificates got the window
+     */
     @Transactional
     public int moveWindowsOfIssuer(String issuerId, Instant start, Instant end, String actor) {
         checkWindow(start, end);
+        if (authorities.byId(issuerId).isEmpty()) {
+            throw OperatorProblem.notFound("no authority with id " + issuerId);
+        }
         var moved = certificates.moveRenewalWindowsOfIssuer(issuerId,
                 start.truncatedTo(ChronoUnit.SECONDS), end.truncatedTo(ChronoUnit.SECONDS),
                 clock.instant());
@@ -222,7 +231,7 @@ public class RenewalInfo {
     private static void checkWindow(Instant start, Instant end) {
         // RFC 9773 §4.2: a window whose end does not follow its start must never be served.
         if (!end.truncatedTo(ChronoUnit.SECONDS).isAfter(start.truncatedTo(ChronoUnit.SECONDS))) {
-            throw new IllegalArgumentException("the window's end must lie after its start");
+            throw OperatorProblem.badRequest("the window's end must lie after its start");
         }
     }
 

@@ -2,6 +2,8 @@ package io.mailca.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.mailca.testsupport.KnotServer;
 import io.mailca.testsupport.MailcaProcess;
@@ -11,10 +13,15 @@ import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -58,6 +65,9 @@ class ClientMatrixIT {
     private static KnotServer knot;
     private static MailcaProcess mailca;
     private static Path rootPem;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Made for this run only: a bootstrap admin token is never stored (docs/admin.md). */
+    private static final String ADMIN_TOKEN = randomToken();
 
     @BeforeAll
     static void start() throws IOException {
@@ -71,6 +81,7 @@ class ClientMatrixIT {
         mailca = MailcaProcess.builder()
                 .domains(ZONE)
                 .dnsResolver(knot.address())
+                .env("MAILCA_ADMIN_BOOTSTRAP_TOKEN", ADMIN_TOKEN)
                 .start();
         rootPem = tmp.resolve("root.pem");
         Files.write(rootPem, mailca.getPublic("/ca/root.pem").body());
@@ -318,16 +329,33 @@ class ClientMatrixIT {
 
         row.step("obtain", () -> {
             build(binary);
-            // TODO(#5): pass -eab-kid and -eab-hmac once an EAB key can be made for the test.
+
+            // cert-manager's way: an EAB key from the admin API binds the new account
+            // (RFC 8555 §7.3.4).
+            var eab = admin("POST", "/eab-keys", "{\"label\":\"client-matrix-go\"}");
+            assertThat(eab.statusCode()).as(eab.body()).isEqualTo(201);
+            var created = json(eab.body());
+            var kid = created.at("/info/kid").asText();
             output.set(new Command(List.of(binary.toString(),
                     "-directory", mailca.directoryUrl(),
                     "-ca", mailca.serviceCaPem().toString(),
                     "-domain", host,
                     "-http", "127.0.0.1:" + mailca.http01Port(),
                     "-email", EMAIL,
+                    "-eab-kid", kid,
+                    "-eab-hmac", created.get("hmacKey").asText(),
                     "-out", out.toString()), Map.of(), CLIENT_TIMEOUT).run().output());
             assertThat(output.get()).as(output.get()).contains("obtain: ok serial=");
             serials.add(assertIssued(out.resolve("obtain.pem"), host));
+
+            // The key is now bound to exactly the account the Go client registered.
+            var keys = json(admin("GET", "/eab-keys", null).body()).get("items");
+            var key = itemWith(keys, "kid", kid);
+            assertThat(key.get("accountId").isTextual()).as("%s", key).isTrue();
+            assertThat(key.get("boundAt").isTextual()).as("%s", key).isTrue();
+            assertThat(output.get()).as(output.get())
+                    .containsPattern("register: ok account=https://\\S+/acct/"
+                            + java.util.regex.Pattern.quote(key.get("accountId").asText()) + "\n");
         });
 
         row.step("renew", () -> {
@@ -355,6 +383,50 @@ class ClientMatrixIT {
     }
 
     // ---- helpers --------------------------------------------------------------------------------
+
+    private static String randomToken() {
+        var bytes = new byte[32];
+        new SecureRandom().nextBytes(bytes);
+        return "matrix-" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    /** A request to the admin API with the bootstrap admin token. */
+    private static HttpResponse<String> admin(String method, String path, String body) {
+        var request = HttpRequest.newBuilder(
+                        URI.create("https://localhost:" + mailca.sslPort() + "/admin/v1" + path))
+                .header("Authorization", "Bearer " + ADMIN_TOKEN)
+                .header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body))
+                .build();
+        try {
+            return HttpClient.newBuilder()
+                    .sslContext(MailcaProcess.trusting(mailca.serviceCaPem())).build()
+                    .send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static JsonNode json(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static JsonNode itemWith(JsonNode items, String field, String value) {
+        for (var item : items) {
+            if (value.equals(item.path(field).asText())) {
+                return item;
+            }
+        }
+        throw new AssertionError("no item with " + field + "=" + value + " in " + items);
+    }
 
     private static String host(String label) {
         return label + "." + ZONE;
