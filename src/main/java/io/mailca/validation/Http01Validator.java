@@ -10,8 +10,6 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Locale;
@@ -22,10 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -377,7 +372,7 @@ public class Http01Validator implements AutoCloseable {
         var connections = PoolingHttpClientConnectionManagerBuilder.create()
                 .setDnsResolver(new ThroughDnsClient())
                 .setTlsSocketStrategy(ClientTlsStrategyBuilder.create()
-                        .setSslContext(trustingEverything())
+                        .setSslContext(LookOnlyTls.context())
                         .setHostnameVerifier(NoopHostnameVerifier.INSTANCE)
                         .buildClassic())
                 .setDefaultConnectionConfig(ConnectionConfig.custom()
@@ -400,30 +395,6 @@ public class Http01Validator implements AutoCloseable {
                 .disableContentCompression()
                 .setUserAgent("MailCA http-01 validator")
                 .build();
-    }
-
-    private static SSLContext trustingEverything() {
-        var trustAll = new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        };
-        try {
-            var context = SSLContext.getInstance("TLS");
-            context.init(null, new TrustManager[] {trustAll}, null);
-            return context;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("TLS is unavailable", e);
-        }
     }
 
     /** Host resolution for the HTTP client, through the CA's resolver and address rules. */

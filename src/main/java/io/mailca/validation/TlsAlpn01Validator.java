@@ -8,7 +8,6 @@ import java.net.NoRouteToHostException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateParsingException;
@@ -23,11 +22,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -217,7 +213,7 @@ public class TlsAlpn01Validator implements AutoCloseable {
             plain.setSoTimeout((int) Math.max(1, remaining.toMillis()));
             // A fresh context each time: a resumed session would show the certificate of an
             // earlier handshake, not the one the applicant serves now.
-            var sockets = trustingEverything().getSocketFactory();
+            var sockets = LookOnlyTls.context().getSocketFactory();
             try (var tls = (SSLSocket) sockets.createSocket(plain, host, port, true)) {
                 var parameters = tls.getSSLParameters();
                 parameters.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
@@ -381,30 +377,6 @@ public class TlsAlpn01Validator implements AutoCloseable {
             socket.close();
         } catch (IOException e) {
             LOG.debug("closing a tls-alpn-01 socket", e);
-        }
-    }
-
-    private static SSLContext trustingEverything() {
-        var trustAll = new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        };
-        try {
-            var context = SSLContext.getInstance("TLS");
-            context.init(null, new TrustManager[] {trustAll}, null);
-            return context;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("TLS is unavailable", e);
         }
     }
 
