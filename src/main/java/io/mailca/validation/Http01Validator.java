@@ -412,7 +412,8 @@ public class Http01Validator implements AutoCloseable {
                     throw new NoUsableAddress(ValidationOutcome.DNS,
                             "No valid A or AAAA records found for " + host);
                 }
-                var usable = all.stream().filter(Http01Validator.this::contactable)
+                var usable = all.stream()
+                        .filter(a -> TargetAddresses.contactable(a, allowLoopback))
                         .toArray(InetAddress[]::new);
                 if (usable.length == 0) {
                     throw new NoUsableAddress(ValidationOutcome.CONNECTION, host
@@ -431,14 +432,6 @@ public class Http01Validator implements AutoCloseable {
         public String resolveCanonicalHostname(String host) {
             return host;
         }
-    }
-
-    private boolean contactable(InetAddress address) {
-        if (address.isLoopbackAddress()) {
-            return allowLoopback;
-        }
-        return !(address.isLinkLocalAddress() || address.isAnyLocalAddress()
-                || address.isMulticastAddress());
     }
 
     /** A resolution that gave nothing to connect to, with the problem type to report. */

@@ -165,7 +165,8 @@ public class TlsAlpn01Validator implements AutoCloseable {
             throw new Refusal(ValidationOutcome.DNS,
                     "No valid A or AAAA records found for " + host);
         }
-        var usable = all.stream().filter(this::contactable).toList();
+        var usable = all.stream()
+                .filter(a -> TargetAddresses.contactable(a, allowLoopback)).toList();
         if (usable.isEmpty()) {
             throw new Refusal(ValidationOutcome.CONNECTION, host + " has only loopback,"
                     + " link-local or other addresses that are not contacted for validation");
@@ -362,14 +363,6 @@ public class TlsAlpn01Validator implements AutoCloseable {
     private static String printable(String s) {
         var cut = s.length() > 64 ? s.substring(0, 64) + "..." : s;
         return cut.replaceAll("[^\\x20-\\x7e]", "?").toLowerCase(Locale.ROOT);
-    }
-
-    private boolean contactable(InetAddress address) {
-        if (address.isLoopbackAddress()) {
-            return allowLoopback;
-        }
-        return !(address.isLinkLocalAddress() || address.isAnyLocalAddress()
-                || address.isMulticastAddress());
     }
 
     private static void closeQuietly(Socket socket) {
