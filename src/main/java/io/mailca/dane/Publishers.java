@@ -30,20 +30,21 @@ public class Publishers {
             var zoneSettings = settings.zones().get(z);
             return switch (zoneSettings.publisher()) {
                 case "rfc2136" -> Rfc2136Publisher.of(z, zoneSettings, settings.timeout());
+                case "powerdns" -> PowerDnsPublisher.of(z, zoneSettings, settings.timeout());
                 case "script" -> new ScriptPublisher(z, zoneSettings.script().orElseThrow(
                         () -> new IllegalArgumentException("zone " + z + " needs a script")),
                         settings.timeout().multipliedBy(6));
-                // TODO(#4): the PowerDNS HTTP API publisher; rfc2136 serves PowerDNS meanwhile.
                 default -> throw new IllegalArgumentException("unknown publisher '"
                         + zoneSettings.publisher() + "' for zone " + z
-                        + "; use rfc2136 or script");
+                        + "; use rfc2136, powerdns or script");
             };
         });
     }
 
-    /** RFC 2136 updates sent since start, over all zones. */
+    /** RFC 2136 updates and PowerDNS API PATCHes sent since start, over all zones. */
     public long updatesSent() {
-        return byZone.values().stream().filter(p -> p instanceof Rfc2136Publisher)
-                .mapToLong(p -> ((Rfc2136Publisher) p).updatesSent()).sum();
+        return byZone.values().stream().mapToLong(p -> p instanceof Rfc2136Publisher r
+                ? r.updatesSent() : p instanceof PowerDnsPublisher d ? d.updatesSent() : 0)
+                .sum();
     }
 }
