@@ -134,18 +134,21 @@ class PowerDnsPublisherTest {
         assertThat(repaired.added()).containsExactly(LEAF_A, CA);
         assertThat(served(owner)).containsExactlyInAnyOrder(CA.toString(), LEAF_A.toString());
 
-        // Another API client disables MailCA's CA record: a disabled record is not served,
-        // so MailCA enables it again.
+        // Another API client disables MailCA's CA record and comments on the RRset: a disabled
+        // record is not served, so MailCA enables it again; the comment stays.
         var disable = pdns.api("PATCH", "/api/v1/servers/localhost/zones/example.test.",
                 "{\"rrsets\":[{\"name\":\"" + owner + ".\",\"type\":\"TLSA\",\"ttl\":3600,"
                         + "\"changetype\":\"REPLACE\",\"records\":[{\"content\":\"" + LEAF_A
                         + "\",\"disabled\":false},{\"content\":\"" + CA
-                        + "\",\"disabled\":true}]}]}");
+                        + "\",\"disabled\":true}],\"comments\":[{\"content\":\"paused by ops\","
+                        + "\"account\":\"ops\"}]}]}");
         assertThat(disable.statusCode()).isEqualTo(204);
         assertThat(served(owner)).containsExactly(LEAF_A.toString());
         var enabled = publisher.publish(owner, List.of(LEAF_A, CA), Set.of(LEAF_A, CA), 3600);
         assertThat(enabled.added()).containsExactly(CA);
         assertThat(served(owner)).containsExactlyInAnyOrder(CA.toString(), LEAF_A.toString());
+        assertThat(pdns.api("GET", "/api/v1/servers/localhost/zones/example.test.?rrset_name="
+                + owner + ".&rrset_type=TLSA", null).body()).contains("\"paused by ops\"");
     }
 
     @Test
