@@ -77,7 +77,7 @@ public interface DaneSettings {
 
     /** How to publish into one zone. */
     interface Zone {
-        /** {@code rfc2136} (default) or {@code script}. */
+        /** {@code rfc2136} (default), {@code powerdns} or {@code script}. */
         @WithDefault("rfc2136")
         String publisher();
 
@@ -105,6 +105,19 @@ public interface DaneSettings {
          * records on port 53.
          */
         Optional<List<String>> authoritative();
+
+        /** Base URL of the PowerDNS HTTP API for {@code publisher=powerdns}. */
+        Optional<String> apiUrl();
+
+        /** The PowerDNS server id in API paths ({@code /api/v1/servers/{id}}). */
+        @WithDefault("localhost")
+        String serverId();
+
+        /** The PowerDNS API key; prefer {@link #apiKeyFile()} or the environment. */
+        Optional<String> apiKey();
+
+        /** A file holding the PowerDNS API key. */
+        Optional<String> apiKeyFile();
     }
 
     /** Backoff of failed jobs: base × 2^(attempt−1), at most max. */

@@ -10,10 +10,12 @@ import java.util.concurrent.ConcurrentHashMap;
 @ApplicationScoped
 public class Publishers {
     private final DaneSettings settings;
+    private final TlsaVerifier verifier;
     private final Map<String, TlsaPublisher> byZone = new ConcurrentHashMap<>();
 
-    Publishers(DaneSettings settings) {
+    Publishers(DaneSettings settings, TlsaVerifier verifier) {
         this.settings = settings;
+        this.verifier = verifier;
     }
 
     /** The configured zone that holds {@code host}'s owner names, if any. */
@@ -30,20 +32,21 @@ public class Publishers {
             var zoneSettings = settings.zones().get(z);
             return switch (zoneSettings.publisher()) {
                 case "rfc2136" -> Rfc2136Publisher.of(z, zoneSettings, settings.timeout());
+                case "powerdns" -> PowerDnsPublisher.of(z, zoneSettings, settings.timeout());
                 case "script" -> new ScriptPublisher(z, zoneSettings.script().orElseThrow(
                         () -> new IllegalArgumentException("zone " + z + " needs a script")),
-                        settings.timeout().multipliedBy(6));
-                // TODO(#4): the PowerDNS HTTP API publisher; rfc2136 serves PowerDNS meanwhile.
+                        settings.timeout().multipliedBy(6), owner -> verifier.served(z, owner));
                 default -> throw new IllegalArgumentException("unknown publisher '"
                         + zoneSettings.publisher() + "' for zone " + z
-                        + "; use rfc2136 or script");
+                        + "; use rfc2136, powerdns or script");
             };
         });
     }
 
-    /** RFC 2136 updates sent since start, over all zones. */
+    /** Updates sent since start (RFC 2136, PowerDNS API, script runs), over all zones. */
     public long updatesSent() {
-        return byZone.values().stream().filter(p -> p instanceof Rfc2136Publisher)
-                .mapToLong(p -> ((Rfc2136Publisher) p).updatesSent()).sum();
+        return byZone.values().stream().mapToLong(p -> p instanceof Rfc2136Publisher r
+                ? r.updatesSent() : p instanceof PowerDnsPublisher d ? d.updatesSent()
+                : p instanceof ScriptPublisher s ? s.updatesSent() : 0).sum();
     }
 }

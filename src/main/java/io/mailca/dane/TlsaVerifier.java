@@ -10,7 +10,9 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeSet;
 import org.jboss.logging.Logger;
 import org.xbill.DNS.DClass;
@@ -159,5 +161,32 @@ public class TlsaVerifier {
         } catch (IOException e) {
             return List.of("unreachable: " + e.getMessage());
         }
+    }
+
+    /**
+     * The TLSA records at {@code owner} of each authoritative server of {@code zone} that
+     * answered, for publishers that cannot read what their zone holds (the script publisher).
+     */
+    List<Set<TlsaRecord>> served(String zone, String owner) {
+        return served(dns, authoritativeServers(zone), owner);
+    }
+
+    /** The TLSA records at {@code owner} of each of {@code servers} that answered. */
+    static List<Set<TlsaRecord>> served(DnsClient dns, List<InetSocketAddress> servers,
+            String owner) {
+        var result = new ArrayList<Set<TlsaRecord>>();
+        for (var server : servers) {
+            try {
+                var records = new HashSet<TlsaRecord>();
+                dns.askAuthoritative(server, owner, Type.TLSA).records()
+                        .forEach(r -> records.add(Rfc2136Publisher.tlsa(r)));
+                result.add(records);
+            } catch (DnsException e) {
+                // Unknown is not empty: a server that did not answer says nothing.
+                LOG.debugf("%s:%d did not answer TLSA %s: %s", server.getHostString(),
+                        server.getPort(), owner, e.getMessage());
+            }
+        }
+        return result;
     }
 }

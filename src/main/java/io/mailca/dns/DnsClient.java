@@ -236,12 +236,45 @@ public class DnsClient {
         }
     }
 
+    /**
+     * Asks one authoritative server directly, without recursion (RD clear, RFC 1035 §4.1.1) and
+     * without following CNAMEs: what that server itself serves at {@code name}, as a check of a
+     * zone's primary and secondaries needs it. Nothing is validated ({@code authenticated} is
+     * false).
+     *
+     * @param server the server's address and port
+     * @throws DnsException for error RCODEs other than NXDOMAIN, timeouts and network errors
+     */
+    public DnsAnswer askAuthoritative(InetSocketAddress server, String name, int type)
+            throws DnsException {
+        var origin = parse(name, type);
+        var shown = display(origin);
+        var query = Message.newQuery(Record.newRecord(origin, type, DClass.IN));
+        query.getHeader().unsetFlag(Flags.RD);
+        var direct = new SimpleResolver(server);
+        direct.setTimeout(timeout);
+        LOG.debugf("DNS query %s %s at %s", shown, Type.string(type), server);
+        var response = exchange(direct, query, origin, type, shown);
+        var rcode = response.getRcode();
+        if (rcode != Rcode.NOERROR && rcode != Rcode.NXDOMAIN) {
+            throw DnsException.forRcode(rcode, shown, type);
+        }
+        var records = response.getSection(Section.ANSWER).stream()
+                .filter(r -> r.getType() == type && r.getName().equals(origin)).toList();
+        return new DnsAnswer(shown, type, rcode, false, records, List.of());
+    }
+
     private Message send(Name name, int type, String shown) throws DnsException {
         var query = Message.newQuery(Record.newRecord(name, type, DClass.IN));
         // AD in a query asks a validating resolver to report DNSSEC status (RFC 6840 §5.7)
         // without the size of DO answers.
         query.getHeader().setFlag(Flags.AD);
         LOG.debugf("DNS query %s %s", display(name), Type.string(type));
+        return exchange(resolver, query, name, type, shown);
+    }
+
+    private Message exchange(Resolver resolver, Message query, Name name, int type,
+            String shown) throws DnsException {
         var future = resolver.sendAsync(query).toCompletableFuture();
         try {
             // The resolver has its own timeout; this bounds a resolver that retries on its own.

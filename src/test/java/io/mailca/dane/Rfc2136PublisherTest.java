@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.mailca.testsupport.KnotServer;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -116,5 +117,64 @@ class Rfc2136PublisherTest {
         assertThat(Files.readString(out)).isEqualTo(OWNER + ". 3600 IN TLSA " + LEAF_B + "\n"
                 + OWNER + ". 3600 IN TLSA " + CA + "\n"
                 + "example.test " + OWNER + " 3600\n" + LEAF_A + "\n");
+    }
+
+    @Test
+    void ok_scriptRunsAgainWhenNoAuthoritativeServerServesMailcasRecords(@TempDir Path dir)
+            throws Exception {
+        // An operator's script for a server MailCA does not speak to, here Knot's knsupdate.
+        var owner = "_995._tcp.mx1.example.test";
+        var runs = dir.resolve("runs.txt");
+        var script = dir.resolve("publish.sh");
+        Files.writeString(script, "#!/bin/sh\necho run >> " + runs + "\n{\n"
+                + "  echo 'server 127.0.0.1 " + knot.port() + "'\n"
+                + "  echo 'zone example.test.'\n"
+                + "  printf '%s\\n' \"$MAILCA_DANE_PREVIOUS\" | while read -r r; do\n"
+                + "    [ -n \"$r\" ] && echo \"del $MAILCA_DANE_OWNER. TLSA $r\"\n  done\n"
+                + "  while read -r line; do echo \"add $line\"; done\n"
+                + "  echo send\n"
+                + "} | knsupdate -y hmac-sha256:" + knot.tsigKeyName() + ":" + knot.tsigSecret()
+                + "\n");
+        script.toFile().setExecutable(true);
+        var dns = new io.mailca.dns.DnsClient(knot.address(), Duration.ofSeconds(2));
+        var servers = List.of(new InetSocketAddress("127.0.0.1", knot.port()));
+        var publisher = new ScriptPublisher("example.test", script.toString(),
+                Duration.ofSeconds(10), o -> TlsaVerifier.served(dns, servers, o));
+
+        assertThat(publisher.publish(owner, List.of(LEAF_A, CA), Set.of(), 3600).sent())
+                .isTrue();
+        assertThat(tlsaAt(owner)).containsExactlyInAnyOrder(LEAF_A.toString(), CA.toString());
+
+        // Served as published: the script does not run.
+        var same = publisher.publish(owner, List.of(LEAF_A, CA), Set.of(LEAF_A, CA), 3600);
+        assertThat(same.sent()).isFalse();
+        assertThat(Files.readAllLines(runs)).hasSize(1);
+
+        // Deleted by hand: reconciliation runs the script again and the records return.
+        knot.delete("example.test", "_995._tcp.mx1", org.xbill.DNS.Type.TLSA);
+        assertThat(tlsaAt(owner)).isEmpty();
+        var repaired = publisher.publish(owner, List.of(LEAF_A, CA), Set.of(LEAF_A, CA), 3600);
+        assertThat(repaired.sent()).isTrue();
+        assertThat(repaired.added()).containsExactlyInAnyOrder(LEAF_A, CA);
+        assertThat(Files.readAllLines(runs)).hasSize(2);
+        assertThat(tlsaAt(owner)).containsExactlyInAnyOrder(LEAF_A.toString(), CA.toString());
+
+        // No authoritative server answers: MailCA cannot tell, and trusts its own records.
+        int closed;
+        try (var socket = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            closed = socket.getLocalPort();
+        }
+        var nowhere = List.of(new InetSocketAddress("127.0.0.1", closed));
+        var blind = new ScriptPublisher("example.test", script.toString(),
+                Duration.ofSeconds(10), o -> TlsaVerifier.served(dns, nowhere, o));
+        knot.delete("example.test", "_995._tcp.mx1", org.xbill.DNS.Type.TLSA);
+        assertThat(blind.publish(owner, List.of(LEAF_A, CA), Set.of(LEAF_A, CA), 3600).sent())
+                .isFalse();
+        assertThat(Files.readAllLines(runs)).hasSize(2);
+    }
+
+    static List<String> tlsaAt(String owner) {
+        return Openssl.lines(knot.kdig("+short", owner, "TLSA")).stream()
+                .map(l -> TlsaRecord.parse(l).toString()).sorted().toList();
     }
 }

@@ -190,6 +190,24 @@ class DnsClientTest {
     }
 
     @Test
+    void askAuthoritativeAsksThatServerAndFollowsNoCname() throws DnsException {
+        // A client whose own resolver goes nowhere: the answer can only come from the server
+        // named in the call.
+        var elsewhere = new DnsClient("127.0.0.1:9", Duration.ofSeconds(2));
+        var server = new InetSocketAddress("127.0.0.1", knot.port());
+
+        var txt = elsewhere.askAuthoritative(server, "TXT1.example.test.", Type.TXT);
+        assertThat(txt.rcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(txt.records()).singleElement()
+                .satisfies(r -> assertThat(r.rdataToString()).isEqualTo("\"hello\""));
+        assertThat(txt.authenticated()).isFalse();
+        assertThat(elsewhere.askAuthoritative(server, "alias.example.test", Type.TXT).records())
+                .isEmpty();
+        assertThat(elsewhere.askAuthoritative(server, "nope.example.test", Type.TXT).nxdomain())
+                .isTrue();
+    }
+
+    @Test
     void seesAnUpdateAtOnce() throws DnsException {
         knot.replace("example.test", "fresh 60 TXT \"v1\"");
         assertThat(dns.txt("fresh.example.test")).containsExactly("v1");
