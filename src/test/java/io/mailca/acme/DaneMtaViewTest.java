@@ -12,10 +12,14 @@ import io.mailca.testsupport.UnboundServer;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -144,7 +148,7 @@ class DaneMtaViewTest {
     }
 
     /** Presents the chain on the MX address (posttls-finger) and where the probe looks. */
-    static void serve(java.security.KeyPair key, List<java.security.cert.X509Certificate> chain) {
+    static void serve(KeyPair key, List<X509Certificate> chain) {
         mta.serve(key.getPrivate(), chain);
         probed.serve(key.getPrivate(), chain);
     }
@@ -210,8 +214,8 @@ class DaneMtaViewTest {
             // posttls-finger exits 0 whatever it found; the output is what counts.
             assertThat(p.exitValue()).as("%s: %s", List.of(command), out).isZero();
             return out;
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

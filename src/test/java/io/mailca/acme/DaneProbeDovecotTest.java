@@ -94,10 +94,10 @@ class DaneProbeDovecotTest {
 
         // Another certificate (self-signed by openssl, a key MailCA never saw): no record
         // matches it and it does not chain to the MailCA root, on every port.
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+        run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
                 "-nodes", "-keyout", "other-key.pem", "-out", "other.pem", "-subj",
                 "/CN=" + HOST, "-days", "2");
-        var otherSpki = openssl("sh", "-c", "openssl x509 -in other.pem -pubkey -noout"
+        var otherSpki = run("sh", "-c", "openssl x509 -in other.pem -pubkey -noout"
                 + " | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r").split(" ")[0];
         dovecot.serve(Files.readString(dir.resolve("other.pem")),
                 Files.readString(dir.resolve("other-key.pem")));
@@ -122,18 +122,13 @@ class DaneProbeDovecotTest {
                 }).toList();
     }
 
-    /** Runs {@code openssl ARGS} (or {@code sh -c}) in the test's directory. */
-    static String openssl(String... args) throws Exception {
-        var command = new java.util.ArrayList<String>();
-        if (!args[0].equals("sh")) {
-            command.add("openssl");
-        }
-        command.addAll(List.of(args));
+    /** Runs a command (openssl) in the test's directory; returns what it printed. */
+    static String run(String... command) throws Exception {
         var p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .start();
         var out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("%s: %s", command, out).isZero();
+        assertThat(p.exitValue()).as("%s: %s", List.of(command), out).isZero();
         return out.trim();
     }
 }

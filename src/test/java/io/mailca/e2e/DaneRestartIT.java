@@ -8,6 +8,8 @@ import com.sun.net.httpserver.HttpServer;
 import io.mailca.testsupport.KnotServer;
 import io.mailca.testsupport.MailcaProcess;
 import io.mailca.testsupport.UnboundServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -149,8 +151,8 @@ class DaneRestartIT {
                 }
             }
             throw new AssertionError("no dane check in " + body);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
