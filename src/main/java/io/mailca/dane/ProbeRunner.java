@@ -111,19 +111,23 @@ public class ProbeRunner {
         var spki = sha256(leaf.getPublicKey().getEncoded());
 
         // What the host should serve, and what MailCA has published, read in one transaction.
-        record Expected(List<TlsaRecord> published, String newest, X509Certificate root) {
+        record Expected(List<TlsaRecord> published, String newest, Set<String> issued,
+                X509Certificate root) {
         }
         var expected = QuarkusTransaction.requiringNew().call(() -> {
             var published = rows.currentRecords(service.owner(host)).stream()
                     .map(r -> TlsaRecord.parse(r.rdata)).toList();
-            var newest = rows.certificatesFor(host).stream()
+            var certificates = rows.certificatesFor(host);
+            var newest = certificates.stream()
                     .filter(c -> !"revoked".equals(c.status))
                     .filter(c -> DaneWorker.parse(c.pem).getPublicKey().getAlgorithm()
                             .equals(leaf.getPublicKey().getAlgorithm()))
                     .reduce((a, b) -> b).map(c -> c.spkiSha256).orElse(null);
+            var issued = certificates.stream().map(c -> c.spkiSha256)
+                    .collect(java.util.stream.Collectors.toSet());
             var root = authorities.root().map(a -> DaneWorker.parse(a.certificatePem))
                     .orElse(null);
-            return new Expected(published, newest, root);
+            return new Expected(published, newest, issued, root);
         });
         var matches = matches(expected.published(), chain);
         var chains = expected.root() != null && chainsTo(chain, expected.root(), now);
@@ -131,7 +135,10 @@ public class ProbeRunner {
         if (!now.isBefore(leaf.getNotAfter().toInstant())) {
             alert = host + ":" + port + " serves an EXPIRED certificate (serial "
                     + leaf.getSerialNumber().toString(16) + "); deploy the renewed one";
-        } else if (expected.newest() != null && !expected.newest().equals(spki)) {
+        } else if (expected.newest() != null && !expected.newest().equals(spki)
+                && expected.issued().contains(spki)) {
+            // Only a key MailCA certified for this host is superseded; any other certificate
+            // (self-signed, another CA's) is simply one that nothing published matches.
             alert = host + ":" + port + " serves a superseded certificate (serial "
                     + leaf.getSerialNumber().toString(16) + "); the renewed one was not deployed";
         } else if (!matches) {

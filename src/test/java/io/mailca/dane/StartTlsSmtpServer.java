@@ -27,7 +27,12 @@ public final class StartTlsSmtpServer implements AutoCloseable {
     private volatile SSLContext tls;
 
     public StartTlsSmtpServer(int port) throws IOException {
-        socket = new ServerSocket(port, 10, InetAddress.getLoopbackAddress());
+        this(InetAddress.getLoopbackAddress(), port);
+    }
+
+    /** Listens on {@code address}, e.g. port 25 of another loopback address (an MX host). */
+    public StartTlsSmtpServer(InetAddress address, int port) throws IOException {
+        socket = new ServerSocket(port, 10, address);
         thread = new Thread(this::acceptLoop, "starttls-smtp-" + port);
         thread.setDaemon(true);
         thread.start();

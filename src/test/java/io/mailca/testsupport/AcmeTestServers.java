@@ -94,6 +94,11 @@ public final class AcmeTestServers implements QuarkusTestResourceLifecycleManage
     public static final String DANE_TSIG_SECRET_PROPERTY = "mailca.test.dane-tsig-secret";
     public static final String DANE_SMTP_PORT_PROPERTY = "mailca.test.dane-smtp-port";
     public static final String DANE_SUBMISSION_PORT_PROPERTY = "mailca.test.dane-submission-port";
+    /** Where the probe finds IMAP and POP3 (143, 993, 110, 995): DaneProbeDovecotTest's. */
+    public static final String DANE_IMAP_PORT_PROPERTY = "mailca.test.dane-imap-port";
+    public static final String DANE_IMAPS_PORT_PROPERTY = "mailca.test.dane-imaps-port";
+    public static final String DANE_POP3_PORT_PROPERTY = "mailca.test.dane-pop3-port";
+    public static final String DANE_POP3S_PORT_PROPERTY = "mailca.test.dane-pop3s-port";
 
     /**
      * DANE publication into example.test on a port where no server runs until a DANE test
@@ -109,7 +114,7 @@ public final class AcmeTestServers implements QuarkusTestResourceLifecycleManage
                     java.util.Base64.getEncoder().encodeToString(secret));
         }
         var zone = "mailca.dane.zones.\"example.test\".";
-        return Map.of(
+        var dane = new java.util.HashMap<>(Map.of(
                 zone + "server", "127.0.0.1:" + dnsPort,
                 zone + "tsig-key-name", "mailca-test.",
                 zone + "tsig-secret", System.getProperty(DANE_TSIG_SECRET_PROPERTY),
@@ -117,7 +122,12 @@ public final class AcmeTestServers implements QuarkusTestResourceLifecycleManage
                 "mailca.dane.probe.address", "127.0.0.1",
                 "mailca.dane.probe.port-override.\"25\"", portProperty(DANE_SMTP_PORT_PROPERTY),
                 "mailca.dane.probe.port-override.\"587\"",
-                portProperty(DANE_SUBMISSION_PORT_PROPERTY));
+                portProperty(DANE_SUBMISSION_PORT_PROPERTY)));
+        dane.put("mailca.dane.probe.port-override.\"143\"", portProperty(DANE_IMAP_PORT_PROPERTY));
+        dane.put("mailca.dane.probe.port-override.\"993\"", portProperty(DANE_IMAPS_PORT_PROPERTY));
+        dane.put("mailca.dane.probe.port-override.\"110\"", portProperty(DANE_POP3_PORT_PROPERTY));
+        dane.put("mailca.dane.probe.port-override.\"995\"", portProperty(DANE_POP3S_PORT_PROPERTY));
+        return dane;
     }
 
     @Override

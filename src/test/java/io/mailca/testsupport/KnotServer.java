@@ -216,6 +216,30 @@ public final class KnotServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The DS record (RFC 4034 §5) of a signed zone's key-signing key, as
+     * {@code keymgr -c CONF ZONE ds} prints it with SHA-256 (digest type 2): what a parent
+     * zone would publish, and what a validating resolver takes as the zone's trust anchor.
+     */
+    public String ds(String zone) {
+        var command = List.of("keymgr", "-c", configFile().toString(), zone, "ds");
+        try {
+            var p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            var out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException("keymgr failed: " + command + "\n" + out);
+            }
+            return out.lines().filter(l -> l.matches(".*\\sDS\\s+\\d+\\s+\\d+\\s+2\\s.*"))
+                    .findFirst().orElseThrow(() -> new IllegalStateException(
+                            "no SHA-256 DS for " + zone + " (is it signed?):\n" + out)).trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException(missing("keymgr", e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** What knotd has logged so far, for a failing test's message. */
     public String log() {
         try {
