@@ -94,6 +94,8 @@ public final class AcmeTestServers implements QuarkusTestResourceLifecycleManage
     public static final String DANE_TSIG_SECRET_PROPERTY = "mailca.test.dane-tsig-secret";
     public static final String DANE_SMTP_PORT_PROPERTY = "mailca.test.dane-smtp-port";
     public static final String DANE_SUBMISSION_PORT_PROPERTY = "mailca.test.dane-submission-port";
+    /** The port of the HTTPS server that serves MTA-STS policies (RFC 8461 §3.3) in tests. */
+    public static final String MTA_STS_PORT_PROPERTY = "mailca.test.mta-sts-port";
 
     /**
      * DANE publication into example.test on a port where no server runs until a DANE test
@@ -117,7 +119,8 @@ public final class AcmeTestServers implements QuarkusTestResourceLifecycleManage
                 "mailca.dane.probe.address", "127.0.0.1",
                 "mailca.dane.probe.port-override.\"25\"", portProperty(DANE_SMTP_PORT_PROPERTY),
                 "mailca.dane.probe.port-override.\"587\"",
-                portProperty(DANE_SUBMISSION_PORT_PROPERTY));
+                portProperty(DANE_SUBMISSION_PORT_PROPERTY),
+                "mailca.dane.mta-sts.port", portProperty(MTA_STS_PORT_PROPERTY));
     }
 
     @Override
