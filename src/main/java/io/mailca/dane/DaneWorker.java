@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.jboss.logging.Logger;
 
 /**
@@ -238,7 +239,7 @@ public class DaneWorker {
         }
         // Owners the host no longer has (it stopped being an IMAP SRV target, say): MailCA's
         // records there are withdrawn, not left behind.
-        var dropped = new java.util.TreeMap<String, Set<TlsaRecord>>();
+        var dropped = new TreeMap<String, Set<TlsaRecord>>();
         for (var r : rows.recordsOfHost(profile.host())) {
             if (r.withdrawnAt == null && !profile.owners().contains(r.ownerName)) {
                 dropped.computeIfAbsent(r.ownerName, o -> new HashSet<>())

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 import org.xbill.DNS.MXRecord;
@@ -107,8 +108,8 @@ public class MtaStsCheck {
         return findings().stream().filter(f -> f.mxHosts().contains(host)).toList();
     }
 
-    private Optional<Finding> check(String domain, java.util.Set<String> certified,
-            Instant now) throws DnsException {
+    private Optional<Finding> check(String domain, Set<String> certified, Instant now)
+            throws DnsException {
         var mxHosts = dns.lookup(domain, Type.MX).records(MXRecord.class).stream()
                 .map(r -> r.getTarget().toString(true).toLowerCase(Locale.ROOT))
                 .filter(certified::contains).distinct().sorted().toList();

@@ -24,7 +24,7 @@ import javax.net.ssl.SSLSocket;
  * must go to the address {@code dns} resolves (or a configured one), while SNI and the
  * certificate check use the policy host's name; the JDK client resolves names through the
  * system resolver only. The request is HTTP/1.0, so the answer is never chunked (RFC 9112
- * §7.1) and ends where the server closes the connection.
+ * §6.1) and ends where the server closes the connection.
  */
 final class MtaStsFetcher {
     /** RFC 8461 §3.3: senders may limit a policy to 64 KiB. */
