@@ -1,6 +1,7 @@
 package io.mailca.admin;
 
 import io.mailca.dane.DaneOverview;
+import io.mailca.dane.MtaStsCheck;
 import io.mailca.registration.OperatorProblem;
 import io.mailca.registration.Role;
 import io.vertx.ext.web.RoutingContext;
@@ -13,7 +14,8 @@ import java.util.List;
 
 /**
  * DANE per mail host (RFC 7672): the TLSA records MailCA keeps, what DNS serves and whether it
- * validates, the last probe of each port, pending publication jobs; and a reconcile trigger.
+ * validates, the last probe of each port, pending publication jobs, MTA-STS policies that fail
+ * MX hosts; and a reconcile trigger.
  */
 @Path(AdminPaths.ROOT + "/dane")
 @Produces("application/json")
@@ -26,6 +28,10 @@ public class DaneResource {
 
     /** The certified hosts, wrapped so that the object can grow. */
     public record Hosts(List<String> hosts) {
+    }
+
+    /** The MTA-STS findings of the mail domains, wrapped so that the object can grow. */
+    public record MtaStsFindings(List<MtaStsCheck.Finding> domains) {
     }
 
     /** How many reconciliation jobs a trigger queued. */
@@ -45,6 +51,17 @@ public class DaneResource {
     public DaneOverview.Host host(@PathParam("host") String host) {
         return overview.host(host.toLowerCase(java.util.Locale.ROOT)).orElseThrow(
                 () -> OperatorProblem.notFound("MailCA has certified no host named " + host));
+    }
+
+    /**
+     * Mail domains of MailCA-certified MX hosts that publish MTA-STS in enforce mode (a
+     * warning) or testing mode (a note), as last checked (RFC 8461).
+     */
+    @GET
+    @Path("mta-sts")
+    @RequiredRole(Role.VIEWER)
+    public MtaStsFindings mtaSts() {
+        return new MtaStsFindings(overview.mtaSts());
     }
 
     /** Compares desired and served RRsets of every host and repairs drift (issue #4). */

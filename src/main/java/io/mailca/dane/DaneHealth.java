@@ -10,7 +10,8 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 /**
  * DANE's health at {@code /q/health/well}: DOWN, loudly, when a host's TLSA is not
  * DNSSEC-secure (it then protects nothing, RFC 6698 §4.1), when a probe found a host serving
- * a superseded, expired or unmatched certificate, or when publication jobs keep failing. A
+ * a superseded, expired or unmatched certificate, when publication jobs keep failing, or when
+ * a mail domain of MailCA-certified MX hosts enforces MTA-STS (a note for testing mode). A
  * wellness check rather than readiness or liveness: a DNS problem of one mail host must not
  * take MailCA out of its load balancer or restart it.
  */
@@ -18,9 +19,11 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 @ApplicationScoped
 public class DaneHealth implements HealthCheck {
     private final DaneRows rows;
+    private final MtaStsCheck mtaSts;
 
-    DaneHealth(DaneRows rows) {
+    DaneHealth(DaneRows rows, MtaStsCheck mtaSts) {
         this.rows = rows;
+        this.mtaSts = mtaSts;
     }
 
     @Override
@@ -43,6 +46,13 @@ public class DaneHealth implements HealthCheck {
             for (var job : failing) {
                 builder.down().withData("job " + job.id + " " + job.host,
                         "attempt " + job.attempts + " failed: " + job.lastError);
+            }
+            // An enforced MTA-STS policy fails these MX hosts for its senders (RFC 8461 §4.2).
+            for (var finding : mtaSts.findings()) {
+                if (finding.warning()) {
+                    builder.down();
+                }
+                builder.withData("mta-sts " + finding.domain(), finding.message());
             }
             return builder.build();
         });

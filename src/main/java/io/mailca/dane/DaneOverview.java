@@ -12,18 +12,22 @@ import java.util.Optional;
 /**
  * What an operator sees of DANE per mail host: the TLSA records MailCA keeps published, what
  * the authoritative servers serve and whether a validating resolver calls it secure
- * (RFC 6698 §4.1), the last probe of each port, and the publication jobs still pending.
+ * (RFC 6698 §4.1), the last probe of each port, the publication jobs still pending, and
+ * MTA-STS policies that fail its MX hosts (RFC 8461).
  */
 @ApplicationScoped
 public class DaneOverview {
     private final DaneRows rows;
     private final DaneWorker worker;
+    private final MtaStsCheck mtaSts;
     private final AuditLog audit;
     private final Clock clock;
 
-    DaneOverview(DaneRows rows, DaneWorker worker, AuditLog audit, Clock clock) {
+    DaneOverview(DaneRows rows, DaneWorker worker, MtaStsCheck mtaSts, AuditLog audit,
+            Clock clock) {
         this.rows = rows;
         this.worker = worker;
+        this.mtaSts = mtaSts;
         this.audit = audit;
         this.clock = clock;
     }
@@ -46,9 +50,12 @@ public class DaneOverview {
     public record Job(long id, String cause, int attempts, Instant runAt, String lastError) {
     }
 
-    /** Everything about one host. */
+    /**
+     * Everything about one host; {@code mtaSts} holds the MTA-STS findings of the mail domains
+     * it is an MX host of (RFC 8461: enforce mode fails it for senders that enforce).
+     */
     public record Host(String host, boolean secure, List<Record> desired, List<Served> served,
-            List<Probe> probes, List<Job> pendingJobs) {
+            List<Probe> probes, List<Job> pendingJobs, List<MtaStsCheck.Finding> mtaSts) {
     }
 
     /** The hosts MailCA has certified, which are the hosts DANE is kept for. */
@@ -76,8 +83,14 @@ public class DaneOverview {
                     .toList();
             // Unverified counts as not secure: TLSA nobody has seen validate protects nothing.
             var secure = !served.isEmpty() && served.stream().allMatch(Served::secure);
-            return Optional.of(new Host(host, secure, desired, served, probes, jobs));
+            return Optional.of(new Host(host, secure, desired, served, probes, jobs,
+                    mtaSts.findingsFor(host)));
         });
+    }
+
+    /** The MTA-STS findings of the mail domains, as last checked. */
+    public List<MtaStsCheck.Finding> mtaSts() {
+        return mtaSts.findings();
     }
 
     /** Queues a reconciliation of every certified host; returns how many jobs were queued. */

@@ -18,6 +18,19 @@ public interface DaneSettings {
     @WithDefault("smtp")
     List<String> defaultServices();
 
+    /**
+     * Whether a host without configured services gets those its MX and SRV records name
+     * (RFC 5321 §5.1, RFC 6186, RFC 8314) before falling back to {@link #defaultServices()}.
+     */
+    @WithDefault("true")
+    boolean servicesFromDns();
+
+    /**
+     * The mail domains whose MX and SRV records name mail hosts, and whose MTA-STS policy
+     * (RFC 8461) is checked; unset means {@code mailca.domains}.
+     */
+    Optional<List<String>> mailDomains();
+
     /** TTL of the TLSA RRsets MailCA creates; RFC 7671 §8.4 counts rollover time in TTLs. */
     @WithDefault("3600")
     int ttl();
@@ -53,6 +66,8 @@ public interface DaneSettings {
     String probeEvery();
 
     Probe probe();
+
+    MtaSts mtaSts();
 
     /** Per-host choices (RFC 7671 §8, RFC 7672 §3.1). */
     interface Host {
@@ -140,5 +155,15 @@ public interface DaneSettings {
 
         /** Connect to this address instead of resolving the host (tests, split horizon). */
         Optional<String> address();
+    }
+
+    /** Fetching MTA-STS policies (RFC 8461 §3.3), to warn about enforce mode. */
+    interface MtaSts {
+        /** Fetch the policy from this address instead of resolving mta-sts.DOMAIN (tests). */
+        Optional<String> address();
+
+        /** The policy host's HTTPS port; RFC 8461 §3.3 uses 443 (others: tests, forwarding). */
+        @WithDefault("443")
+        int port();
     }
 }

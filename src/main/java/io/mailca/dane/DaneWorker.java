@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.jboss.logging.Logger;
 
 /**
@@ -54,16 +55,19 @@ public class DaneWorker {
     private final Publishers publishers;
     private final TlsaVerifier verifier;
     private final DaneSettings settings;
+    private final HostServices services;
     private final AuditLog audit;
     private final Clock clock;
 
     DaneWorker(DaneRows rows, Authorities authorities, Publishers publishers,
-            TlsaVerifier verifier, DaneSettings settings, AuditLog audit, Clock clock) {
+            TlsaVerifier verifier, DaneSettings settings, HostServices services, AuditLog audit,
+            Clock clock) {
         this.rows = rows;
         this.authorities = authorities;
         this.publishers = publishers;
         this.verifier = verifier;
         this.settings = settings;
+        this.services = services;
         this.audit = audit;
         this.clock = clock;
     }
@@ -132,9 +136,12 @@ public class DaneWorker {
     private record Claim(long id, String host, int attempts) {
     }
 
-    /** The desired state of one owner name, read in one transaction. */
+    /**
+     * The desired state of one owner name, read in one transaction; {@code dropped} when the
+     * host no longer runs the owner's service, so MailCA's records there go.
+     */
     private record OwnerPlan(String owner, List<DesiredRrset.Entry> desired,
-            Set<TlsaRecord> owned) {
+            Set<TlsaRecord> owned, boolean dropped) {
     }
 
     private void run(Claim job, Instant now) {
@@ -144,7 +151,7 @@ public class DaneWorker {
                 finish(job, now, "no zone configured for " + job.host() + "; nothing published");
                 return;
             }
-            var profile = HostProfile.of(job.host(), settings);
+            var profile = services.profile(job.host());
 
             // 2. Desired and owned records.
             var plans = QuarkusTransaction.requiringNew().call(() -> plan(profile, now));
@@ -170,6 +177,10 @@ public class DaneWorker {
 
             // 5. Verify; a failure here is logged and kept, the publication stands.
             for (var plan : plans) {
+                if (plan.dropped()) {
+                    forget(job.host(), plan.owner());
+                    continue;
+                }
                 verifier.verify(zone.get(), job.host(), plan.owner(),
                         plan.desired().stream().map(DesiredRrset.Entry::record).toList(), now);
             }
@@ -224,8 +235,22 @@ public class DaneWorker {
         for (var owner : profile.owners()) {
             var owned = new HashSet<TlsaRecord>();
             rows.currentRecords(owner).forEach(r -> owned.add(TlsaRecord.parse(r.rdata)));
-            plans.add(new OwnerPlan(owner, result.entries(), owned));
+            plans.add(new OwnerPlan(owner, result.entries(), owned, false));
         }
+        // Owners the host no longer has (it stopped being an IMAP SRV target, say): MailCA's
+        // records there are withdrawn, not left behind.
+        var dropped = new TreeMap<String, Set<TlsaRecord>>();
+        for (var r : rows.recordsOfHost(profile.host())) {
+            if (r.withdrawnAt == null && !profile.owners().contains(r.ownerName)) {
+                dropped.computeIfAbsent(r.ownerName, o -> new HashSet<>())
+                        .add(TlsaRecord.parse(r.rdata));
+            }
+        }
+        dropped.forEach((owner, owned) -> {
+            LOG.infof("TLSA %s: %s no longer runs this service; withdrawing MailCA's records",
+                    owner, profile.host());
+            plans.add(new OwnerPlan(owner, List.of(), owned, true));
+        });
         return plans;
     }
 
@@ -252,6 +277,12 @@ public class DaneWorker {
                 audit.record("dane", "tlsa.withdrawn", plan.owner(), e.getKey().toString());
             }
         }
+    }
+
+    /** Forgets the status and probes of an owner MailCA no longer publishes at. */
+    private void forget(String host, String owner) {
+        QuarkusTransaction.requiringNew().run(() -> rows.forget(host, owner,
+                HostServices.port(owner).orElse(-1)));
     }
 
     private void finish(Claim job, Instant now, String note) {

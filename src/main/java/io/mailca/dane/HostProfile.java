@@ -13,12 +13,28 @@ public record HostProfile(String host, List<MailService> services, int leafSelec
         services = List.copyOf(services);
     }
 
-    /** The profile of {@code host} from the settings. */
+    /** The profile of {@code host} from the settings alone (no DNS evidence). */
     public static HostProfile of(String host, DaneSettings settings) {
+        return of(host, settings, settings.defaultServices().stream().map(MailService::named)
+                .toList());
+    }
+
+    /** True when the operator configured the services of {@code host}. */
+    public static boolean configured(String host, DaneSettings settings) {
         var own = settings.hosts().get(host);
-        var names = own != null && own.services().isPresent() ? own.services().get()
-                : settings.defaultServices();
-        var services = names.stream().map(MailService::named).distinct().toList();
+        return own != null && own.services().isPresent();
+    }
+
+    /**
+     * The profile of {@code host} from the settings, with {@code unconfigured} as its services
+     * unless the operator configured them.
+     */
+    public static HostProfile of(String host, DaneSettings settings,
+            List<MailService> unconfigured) {
+        var own = settings.hosts().get(host);
+        var services = configured(host, settings) ? own.services().get().stream()
+                .map(MailService::named).distinct().toList()
+                : unconfigured.stream().distinct().toList();
         if (own == null) {
             return new HostProfile(host, services, TlsaRecord.SPKI, TlsaRecord.SPKI,
                     TlsaRecord.SHA256, settings.ttl());

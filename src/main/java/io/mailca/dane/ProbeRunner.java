@@ -44,15 +44,17 @@ public class ProbeRunner {
     private final DnsClient dns;
     private final DaneSettings settings;
     private final Publishers publishers;
+    private final HostServices services;
     private final Clock clock;
 
     ProbeRunner(DaneRows rows, Authorities authorities, DnsClient dns, DaneSettings settings,
-            Publishers publishers, Clock clock) {
+            Publishers publishers, HostServices services, Clock clock) {
         this.rows = rows;
         this.authorities = authorities;
         this.dns = dns;
         this.settings = settings;
         this.publishers = publishers;
+        this.services = services;
         this.clock = clock;
     }
 
@@ -75,7 +77,13 @@ public class ProbeRunner {
     /** Probes every configured service of {@code host}; records and returns the results. */
     public List<Result> probe(String host, Instant time) {
         var now = time.truncatedTo(java.time.temporal.ChronoUnit.MICROS);
-        var profile = HostProfile.of(host, settings);
+        HostProfile profile;
+        try {
+            profile = services.profile(host);
+        } catch (PublishException e) {
+            LOG.warnf("DANE probe of %s skipped: %s", host, e.getMessage());
+            return List.of();
+        }
         var results = new ArrayList<Result>();
         for (var service : profile.services()) {
             results.add(probe(host, service, now));

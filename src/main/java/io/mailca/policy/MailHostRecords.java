@@ -1,19 +1,13 @@
 package io.mailca.policy;
 
 import io.mailca.dns.DnsClient;
-import io.mailca.dns.DnsException;
+import io.mailca.dns.MailServiceRecords;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import org.xbill.DNS.MXRecord;
-import org.xbill.DNS.Name;
-import org.xbill.DNS.SRVRecord;
-import org.xbill.DNS.Type;
 
 /**
  * DNS evidence that a name is a mail host: it is the exchange of an MX record of a mail domain
@@ -22,15 +16,12 @@ import org.xbill.DNS.Type;
  * RFC 8314 §5.2. An SRV target of "." says the service is not offered (RFC 2782) and counts for
  * nothing.
  *
- * <p>The records are looked up through the one {@link DnsClient}. A complete set of answers is
- * kept for {@code cacheFor} (zero: never), so that a burst of orders does not repeat seven
+ * <p>The records are looked up through the one {@link DnsClient}, by
+ * {@link MailServiceRecords}, which {@code dane} reads the same way. A complete set of answers
+ * is kept for {@code cacheFor} (zero: never), so that a burst of orders does not repeat seven
  * queries per domain for each name; a set in which a lookup failed is not kept.
  */
 final class MailHostRecords {
-    /** The SRV owner prefixes of RFC 6186 and RFC 8314, in the order they are reported. */
-    static final List<String> SRV_SERVICES = List.of("_submission._tcp", "_submissions._tcp",
-            "_imap._tcp", "_imaps._tcp", "_pop3._tcp", "_pop3s._tcp");
-
     /** What the records of the mail domains say: host name to the record naming it. */
     record Snapshot(Map<String, String> hosts, List<String> failures, Instant takenAt) {
     }
@@ -80,39 +71,11 @@ final class MailHostRecords {
     }
 
     private Snapshot lookUp(Instant now) {
+        var found = new MailServiceRecords(dns).lookUp(domains, mx, srv);
         var hosts = new LinkedHashMap<String, String>();
-        var failures = new ArrayList<String>();
-        for (var domain : domains) {
-            if (mx) {
-                try {
-                    for (var record : dns.lookup(domain, Type.MX).records(MXRecord.class)) {
-                        hosts.putIfAbsent(host(record.getTarget()), "MX of " + domain);
-                    }
-                } catch (DnsException e) {
-                    failures.add(e.getMessage());
-                }
-            }
-            if (!srv) {
-                continue;
-            }
-            for (var service : SRV_SERVICES) {
-                var owner = service + "." + domain;
-                try {
-                    for (var record : dns.lookup(owner, Type.SRV).records(SRVRecord.class)) {
-                        var target = host(record.getTarget());
-                        if (!target.isEmpty()) {
-                            hosts.putIfAbsent(target, "SRV " + owner);
-                        }
-                    }
-                } catch (DnsException e) {
-                    failures.add(e.getMessage());
-                }
-            }
+        for (var target : found.targets()) {
+            hosts.putIfAbsent(target.host(), target.record());
         }
-        return new Snapshot(Map.copyOf(hosts), List.copyOf(failures), now);
-    }
-
-    private static String host(Name name) {
-        return name.toString(true).toLowerCase(Locale.ROOT).replaceAll("\\.$", "");
+        return new Snapshot(Map.copyOf(hosts), List.copyOf(found.failures().values()), now);
     }
 }

@@ -106,6 +106,15 @@ public class DaneRows {
                 + " order by q.host, q.port");
     }
 
+    /**
+     * Forgets an owner name MailCA no longer publishes at: its verification status and the
+     * probes of {@code host} on {@code port}, so neither raises alerts for a service gone.
+     */
+    public void forget(String host, String ownerName, int port) {
+        DaneStatus.delete("ownerName = ?1", ownerName);
+        DaneProbe.delete("host = ?1 and port = ?2", host, port);
+    }
+
     public Optional<DaneStatus> status(String ownerName) {
         return Optional.ofNullable(DaneStatus.findById(ownerName));
     }

@@ -99,6 +99,8 @@ public final class AcmeTestServers implements QuarkusTestResourceLifecycleManage
     public static final String DANE_IMAPS_PORT_PROPERTY = "mailca.test.dane-imaps-port";
     public static final String DANE_POP3_PORT_PROPERTY = "mailca.test.dane-pop3-port";
     public static final String DANE_POP3S_PORT_PROPERTY = "mailca.test.dane-pop3s-port";
+    /** The port of the HTTPS server that serves MTA-STS policies (RFC 8461 §3.3) in tests. */
+    public static final String MTA_STS_PORT_PROPERTY = "mailca.test.mta-sts-port";
 
     /**
      * DANE publication into example.test on a port where no server runs until a DANE test
@@ -127,6 +129,7 @@ public final class AcmeTestServers implements QuarkusTestResourceLifecycleManage
         dane.put("mailca.dane.probe.port-override.\"993\"", portProperty(DANE_IMAPS_PORT_PROPERTY));
         dane.put("mailca.dane.probe.port-override.\"110\"", portProperty(DANE_POP3_PORT_PROPERTY));
         dane.put("mailca.dane.probe.port-override.\"995\"", portProperty(DANE_POP3S_PORT_PROPERTY));
+        dane.put("mailca.dane.mta-sts.port", portProperty(MTA_STS_PORT_PROPERTY));
         return dane;
     }
 

@@ -156,6 +156,16 @@ public final class KnotServer implements AutoCloseable {
         send(update);
     }
 
+    /**
+     * Deletes the given records (zone-file lines relative to {@code zone}) from their RRsets,
+     * leaving the RRsets' other records (RFC 2136 §2.5.4).
+     */
+    public void remove(String zone, String... records) {
+        var update = new Update(absolute(zone));
+        parse(zone, records).forEach(update::delete);
+        send(update);
+    }
+
     /** Deletes the RRset of {@code type} at {@code name} (relative to {@code zone}). */
     public void delete(String zone, String name, int type) {
         var update = new Update(absolute(zone));
