@@ -66,6 +66,7 @@ public class DnsClient {
     private static final int DEFAULT_PORT = 53;
 
     private final Resolver resolver;
+    private final Optional<String> resolverAddress;
     private final Duration timeout;
     private final HostsFileParser hosts;
 
@@ -87,8 +88,8 @@ public class DnsClient {
     public DnsClient(@ConfigProperty(name = "mailca.dns.resolver") Optional<String> resolver,
             @ConfigProperty(name = "mailca.dns.timeout", defaultValue = "5s") Duration timeout,
             @ConfigProperty(name = "mailca.dns.hosts-file") Optional<String> hostsFile) {
-        this.resolver = resolver.filter(s -> !s.isBlank())
-                .map(DnsClient::resolverAt)
+        this.resolverAddress = resolver.filter(s -> !s.isBlank());
+        this.resolver = resolverAddress.map(DnsClient::resolverAt)
                 .orElseGet(ExtendedResolver::new);
         this.timeout = timeout;
         this.resolver.setTimeout(timeout);
@@ -236,15 +237,64 @@ public class DnsClient {
         }
     }
 
+    /**
+     * Asks one authoritative server, without recursion (RD clear, RFC 1035 §4.1.1), for the
+     * {@code type} records at {@code name}: what that server itself serves, so that a secondary
+     * that lags behind its primary shows. No CNAME is followed and nothing is validated.
+     *
+     * @param server the server's address and port
+     * @param timeout time allowed for the query
+     * @return the answer; {@code authenticated} is always false
+     * @throws DnsException for error RCODEs (such as REFUSED from a server that does not serve the
+     *     zone), timeouts and network errors
+     */
+    public DnsAnswer askAuthoritative(InetSocketAddress server, String name, int type,
+            Duration timeout) throws DnsException {
+        var owner = parse(name, type);
+        var shown = display(owner);
+        var query = Message.newQuery(Record.newRecord(owner, type, DClass.IN));
+        query.getHeader().unsetFlag(Flags.RD);
+        var direct = new SimpleResolver(server);
+        direct.setTimeout(timeout);
+        LOG.debugf("DNS query %s %s to %s", shown, Type.string(type), server);
+        var response = await(direct.sendAsync(query).toCompletableFuture(), timeout, shown,
+                type);
+        var rcode = response.getRcode();
+        if (rcode != Rcode.NOERROR && rcode != Rcode.NXDOMAIN) {
+            throw DnsException.forRcode(rcode, shown, type);
+        }
+        var records = response.getSection(Section.ANSWER).stream()
+                .filter(r -> r.getType() == type && r.getName().equals(owner)).toList();
+        return new DnsAnswer(shown, type, rcode, false, records, List.of());
+    }
+
+    /**
+     * A validator that checks DNSSEC itself (RFC 4035 §5) and asks {@code upstream} for the
+     * records, or, when that is empty, this client's resolver ({@code mailca.dns.resolver} or the
+     * system's). See {@link DnssecValidator#inProcess}.
+     */
+    public DnssecValidator inProcessValidator(Optional<String> upstream, Duration timeout,
+            boolean rootAnchors, Optional<Path> anchorFile) {
+        return DnssecValidator.inProcess(upstream.filter(s -> !s.isBlank()).or(() ->
+                resolverAddress), timeout, rootAnchors, anchorFile);
+    }
+
     private Message send(Name name, int type, String shown) throws DnsException {
         var query = Message.newQuery(Record.newRecord(name, type, DClass.IN));
         // AD in a query asks a validating resolver to report DNSSEC status (RFC 6840 §5.7)
         // without the size of DO answers.
         query.getHeader().setFlag(Flags.AD);
         LOG.debugf("DNS query %s %s", display(name), Type.string(type));
-        var future = resolver.sendAsync(query).toCompletableFuture();
+        return await(resolver.sendAsync(query).toCompletableFuture(), timeout, shown, type);
+    }
+
+    /**
+     * Waits for a response; the resolver has its own timeout per message, and this bounds one
+     * that retries on its own.
+     */
+    static Message await(java.util.concurrent.CompletableFuture<Message> future,
+            Duration timeout, String shown, int type) throws DnsException {
         try {
-            // The resolver has its own timeout; this bounds a resolver that retries on its own.
             return future.get(timeout.toMillis() + 250, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
@@ -258,12 +308,12 @@ public class DnsClient {
             if (cause instanceof SocketTimeoutException || cause instanceof TimeoutException) {
                 throw DnsException.timeout(shown, type, cause);
             }
-            LOG.debugf("DNS query %s %s failed: %s", display(name), Type.string(type), cause);
+            LOG.debugf("DNS query %s %s failed: %s", shown, Type.string(type), cause);
             throw DnsException.network(shown, type, cause);
         }
     }
 
-    private static Name parse(String name, int type) throws DnsException {
+    static Name parse(String name, int type) throws DnsException {
         try {
             return Name.fromString(name, Name.root);
         } catch (TextParseException e) {
@@ -272,11 +322,11 @@ public class DnsClient {
     }
 
     /** The name as clients wrote it: lower case, no trailing dot. */
-    private static String display(Name name) {
+    static String display(Name name) {
         return name.toString(true).toLowerCase(Locale.ROOT);
     }
 
-    private static Resolver resolverAt(String address) {
+    static Resolver resolverAt(String address) {
         String host;
         var port = DEFAULT_PORT;
         var s = address.trim();
