@@ -56,9 +56,11 @@ public class DaneWorker {
     private final DaneSettings settings;
     private final AuditLog audit;
     private final Clock clock;
+    private final DaneMetrics metrics;
 
     DaneWorker(DaneRows rows, Authorities authorities, Publishers publishers,
-            TlsaVerifier verifier, DaneSettings settings, AuditLog audit, Clock clock) {
+            TlsaVerifier verifier, DaneSettings settings, AuditLog audit, Clock clock,
+            DaneMetrics metrics) {
         this.rows = rows;
         this.authorities = authorities;
         this.publishers = publishers;
@@ -66,6 +68,7 @@ public class DaneWorker {
         this.settings = settings;
         this.audit = audit;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     @Scheduled(every = "${mailca.dane.worker-every:5s}", delayed = "5s",
@@ -95,6 +98,14 @@ public class DaneWorker {
 
     /** Queues a reconciliation job for each certified host in a configured zone. */
     public int reconcile(Instant now) {
+        try {
+            return queueReconciliation(now);
+        } finally {
+            metrics.refresh();
+        }
+    }
+
+    private int queueReconciliation(Instant now) {
         return QuarkusTransaction.requiringNew().call(() -> {
             // Finished jobs are history for a week, then go, so the outbox stays small.
             rows.purgeDone(now.minus(Duration.ofDays(7)));
@@ -113,6 +124,14 @@ public class DaneWorker {
 
     /** Runs every job due at {@code now}; returns how many ran (succeeded or not). */
     public int runDue(Instant time) {
+        try {
+            return runDueJobs(time);
+        } finally {
+            metrics.refresh();
+        }
+    }
+
+    private int runDueJobs(Instant time) {
         // The database keeps microseconds; rounding there must not move a 2×TTL boundary.
         var now = time.truncatedTo(ChronoUnit.MICROS);
         var ran = 0;
@@ -155,6 +174,7 @@ public class DaneWorker {
                 var change = publisher.publish(plan.owner(), plan.desired().stream()
                         .map(DesiredRrset.Entry::record).toList(), plan.owned(), profile.ttl());
                 if (change.sent()) {
+                    metrics.updateSent(zone.get());
                     LOG.infof("TLSA %s: added %s, removed %s (TTL %d)", plan.owner(),
                             change.added(), change.removed(), change.ttl());
                 }

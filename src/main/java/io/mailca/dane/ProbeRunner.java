@@ -45,15 +45,17 @@ public class ProbeRunner {
     private final DaneSettings settings;
     private final Publishers publishers;
     private final Clock clock;
+    private final DaneMetrics metrics;
 
     ProbeRunner(DaneRows rows, Authorities authorities, DnsClient dns, DaneSettings settings,
-            Publishers publishers, Clock clock) {
+            Publishers publishers, Clock clock, DaneMetrics metrics) {
         this.rows = rows;
         this.authorities = authorities;
         this.dns = dns;
         this.settings = settings;
         this.publishers = publishers;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     /** One host and port, as probed. */
@@ -94,6 +96,7 @@ public class ProbeRunner {
             }
             rows.enqueue(host, "probe", now);
         });
+        metrics.refresh();
         return results;
     }
 

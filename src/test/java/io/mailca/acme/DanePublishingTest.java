@@ -228,6 +228,8 @@ class DanePublishingTest {
             assertThat(check.getStatus()).isEqualTo(HealthCheckResponse.Status.DOWN);
             assertThat(check.getData().orElseThrow().get(owner).toString())
                     .startsWith("INSECURE");
+            // Both owners of the host, _25 and _587, in the Prometheus metric too.
+            assertThat(metric("mailca_dane_owners_insecure", host)).isEqualTo(2);
         } finally {
             java.nio.file.Files.writeString(AcmeTestServers.DANE_TRUST_ANCHORS, anchors);
         }
@@ -295,6 +297,9 @@ class DanePublishingTest {
         assertThat(old.port()).isEqualTo(25);
         assertThat(old.matchesTlsa()).isFalse();
         assertThat(old.alert()).contains("superseded");
+        // One port alerts (25; 587 serves the new key); 2 owners × (new leaf, CA) published.
+        assertThat(metric("mailca_dane_probe_alerts", host)).isEqualTo(1);
+        assertThat(metric("mailca_dane_records_published", host)).isEqualTo(4);
     }
 
     @Test
@@ -344,6 +349,10 @@ class DanePublishingTest {
                     .filter(j -> j.host.equals(host)).findFirst().orElseThrow());
             assertThat(job.attempts).isEqualTo(1);
             assertThat(job.lastError).contains("failed");
+            assertThat(metric("mailca_dane_jobs_pending", host)).isEqualTo(1);
+            assertThat(metric("mailca_dane_jobs_failing", host)).isEqualTo(1);
+            assertThat(metric("mailca_dane_records_published", host)).isZero();
+            var updatesBefore = updatesCounted();
             // PostgreSQL keeps microseconds.
             assertThat(Duration.between(now.plusSeconds(5), job.runAt).abs())
                     .isLessThan(Duration.ofMillis(1));
@@ -358,6 +367,15 @@ class DanePublishingTest {
                     .orElseThrow());
             assertThat(done.state).isEqualTo(DaneJob.DONE);
             assertThat(done.attempts).isEqualTo(2);
+            assertThat(metric("mailca_dane_jobs_pending", host)).isZero();
+            assertThat(metric("mailca_dane_jobs_failing", host)).isZero();
+            assertThat(metric("mailca_dane_records_published", host)).isEqualTo(2);
+            assertThat(metric("mailca_dane_owners_insecure", host)).isZero();
+            // The new Knot counts every update it processed; the metric counted as many.
+            var processed = knot.log().lines().filter(l -> l.contains("DDNS, processing"))
+                    .count();
+            assertThat(processed).isPositive();
+            assertThat(updatesCounted() - updatesBefore).isEqualTo(processed);
         } finally {
             if (!knotAnswers()) {
                 knot = startKnot();
@@ -432,6 +450,34 @@ class DanePublishingTest {
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as("%s: %s", List.of(command), out).isZero();
         return out;
+    }
+
+    /** The scrape Prometheus would get from the plain-HTTP listener. */
+    static String scrape() throws Exception {
+        var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+                .newBuilder(java.net.URI.create("http://localhost:" + AcmeTestServers.httpPort()
+                        + "/q/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return response.body();
+    }
+
+    /** The value of the series {@code name{host="HOST"}} (exposition format: name{..} value). */
+    static double metric(String name, String host) throws Exception {
+        var series = name + "{host=\"" + host + "\"}";
+        var body = scrape();
+        var line = body.lines().filter(l -> l.startsWith(series + " ")).findFirst();
+        assertThat(line).as("%s in:\n%s", series, body).isPresent();
+        return Double.parseDouble(line.get().substring(series.length() + 1));
+    }
+
+    /** mailca_dane_updates_total of the example.test zone. */
+    static double updatesCounted() throws Exception {
+        var series = "mailca_dane_updates_total{publisher=\"rfc2136\",zone=\"example.test\"}";
+        var body = scrape();
+        var line = body.lines().filter(l -> l.startsWith(series + " ")).findFirst();
+        assertThat(line).as("%s in:\n%s", series, body).isPresent();
+        return Double.parseDouble(line.get().substring(series.length() + 1));
     }
 
     static boolean knotAnswers() {
