@@ -63,7 +63,8 @@ class LayersTest {
                 .or(JavaClass.Predicates.simpleName("ZoneTransferIn"));
         noClasses().that().resideOutsideOfPackage("io.mailca.dns..")
                 .and().doNotHaveFullyQualifiedName("io.mailca.dane.Rfc2136Publisher")
-                .should().dependOnClassesThat(resolvers.as("are dnsjava resolvers, lookups or validators"))
+                .should().dependOnClassesThat(
+                        resolvers.as("are dnsjava resolvers, lookups or validators"))
                 .check(classes);
     }
 

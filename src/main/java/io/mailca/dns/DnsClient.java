@@ -52,6 +52,10 @@ import org.xbill.DNS.hosts.HostsFileParser;
  * <li>{@code mailca.dns.timeout}: time allowed for each query message, default {@code 5s}.
  * </ul>
  *
+ * <p>Besides lookups through the resolver, it asks one authoritative server directly
+ * ({@link #askAuthoritative}), and makes DNSSEC validators ({@link #inProcessValidator},
+ * {@link DnssecValidator}), so that no other package builds a resolver of its own.
+ *
  * <p>Answers with the TC bit are asked again over TCP (RFC 7766 §5), which dnsjava's resolver
  * does by itself. Nothing is cached here: the resolver caches, and a validator must see a record
  * as soon as the applicant has published it.

@@ -10,7 +10,7 @@ public enum SecurityStatus {
     SECURE,
     /** Provably no chain from any trust anchor: an unsigned zone, or a signed one without DS. */
     INSECURE,
-    /** A chain should exist but fails: a wrong signature, an expired RRSIG, a DS that matches no key. */
+    /** A chain should exist but fails: a bad or expired RRSIG, a DS that matches no key. */
     BOGUS,
     /** The status could not be determined: no answer, or a resolver that said SERVFAIL. */
     INDETERMINATE
