@@ -98,11 +98,9 @@ public class DaneWorker {
 
     /** Queues a reconciliation job for each certified host in a configured zone. */
     public int reconcile(Instant now) {
-        try {
-            return queueReconciliation(now);
-        } finally {
-            metrics.refresh();
-        }
+        var queued = queueReconciliation(now);
+        metrics.refresh();
+        return queued;
     }
 
     private int queueReconciliation(Instant now) {
@@ -124,11 +122,12 @@ public class DaneWorker {
 
     /** Runs every job due at {@code now}; returns how many ran (succeeded or not). */
     public int runDue(Instant time) {
-        try {
-            return runDueJobs(time);
-        } finally {
+        var ran = runDueJobs(time);
+        // The worker ticks every few seconds; the gauges need reading only when a job ran.
+        if (ran > 0) {
             metrics.refresh();
         }
+        return ran;
     }
 
     private int runDueJobs(Instant time) {
