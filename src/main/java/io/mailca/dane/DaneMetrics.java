@@ -84,7 +84,8 @@ public class DaneMetrics {
     @Scheduled(every = "30s", delayed = "10s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {
-        if (!stopping) {
+        // Without a zone nothing is published, and there is nothing to count.
+        if (!stopping && !settings.zones().isEmpty()) {
             refresh();
         }
     }
