@@ -42,10 +42,27 @@ public interface DaneSettings {
     Map<String, Zone> zones();
 
     /**
-     * A validating resolver ({@code host:port}) whose AD bit judges DNSSEC status, as a
-     * sending MTA's resolver would; unset means {@code mailca.dns.resolver}.
+     * An external validating resolver ({@code host:port}) whose AD bit judges DNSSEC status, as
+     * a sending MTA's resolver would; MailCA then trusts it and the path to it. Unset: MailCA
+     * validates in process (RFC 4035 §5) with the trust anchors below.
      */
     Optional<String> validatingResolver();
+
+    /**
+     * DS or DNSKEY lines (zone-file format) trusted besides the root's KSKs, for a signed zone
+     * whose DS lies in no parent; read again when it changes.
+     */
+    Optional<String> trustAnchorFile();
+
+    /** Whether IANA's root KSKs are trust anchors of the in-process validator. */
+    @WithDefault("true")
+    boolean rootTrustAnchor();
+
+    /**
+     * The resolver the in-process validator asks for records and signatures
+     * ({@code host:port}); unset means {@code mailca.dns.resolver}.
+     */
+    Optional<String> validatorUpstream();
 
     /** Time allowed for each DNS message and each probe step. */
     @WithDefault("10s")

@@ -58,10 +58,11 @@ public class DaneWorker {
     private final HostServices services;
     private final AuditLog audit;
     private final Clock clock;
+    private final DaneMetrics metrics;
 
     DaneWorker(DaneRows rows, Authorities authorities, Publishers publishers,
             TlsaVerifier verifier, DaneSettings settings, HostServices services, AuditLog audit,
-            Clock clock) {
+            Clock clock, DaneMetrics metrics) {
         this.rows = rows;
         this.authorities = authorities;
         this.publishers = publishers;
@@ -70,6 +71,7 @@ public class DaneWorker {
         this.services = services;
         this.audit = audit;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     @Scheduled(every = "${mailca.dane.worker-every:5s}", delayed = "5s",
@@ -99,6 +101,12 @@ public class DaneWorker {
 
     /** Queues a reconciliation job for each certified host in a configured zone. */
     public int reconcile(Instant now) {
+        var queued = queueReconciliation(now);
+        metrics.refresh();
+        return queued;
+    }
+
+    private int queueReconciliation(Instant now) {
         return QuarkusTransaction.requiringNew().call(() -> {
             // Finished jobs are history for a week, then go, so the outbox stays small.
             rows.purgeDone(now.minus(Duration.ofDays(7)));
@@ -117,6 +125,15 @@ public class DaneWorker {
 
     /** Runs every job due at {@code now}; returns how many ran (succeeded or not). */
     public int runDue(Instant time) {
+        var ran = runDueJobs(time);
+        // The worker ticks every few seconds; the gauges need reading only when a job ran.
+        if (ran > 0) {
+            metrics.refresh();
+        }
+        return ran;
+    }
+
+    private int runDueJobs(Instant time) {
         // The database keeps microseconds; rounding there must not move a 2×TTL boundary.
         var now = time.truncatedTo(ChronoUnit.MICROS);
         var ran = 0;
@@ -162,6 +179,7 @@ public class DaneWorker {
                 var change = publisher.publish(plan.owner(), plan.desired().stream()
                         .map(DesiredRrset.Entry::record).toList(), plan.owned(), profile.ttl());
                 if (change.sent()) {
+                    metrics.updateSent(zone.get());
                     LOG.infof("TLSA %s: added %s, removed %s (TTL %d)", plan.owner(),
                             change.added(), change.removed(), change.ttl());
                 }

@@ -46,9 +46,10 @@ public class ProbeRunner {
     private final Publishers publishers;
     private final HostServices services;
     private final Clock clock;
+    private final DaneMetrics metrics;
 
     ProbeRunner(DaneRows rows, Authorities authorities, DnsClient dns, DaneSettings settings,
-            Publishers publishers, HostServices services, Clock clock) {
+            Publishers publishers, HostServices services, Clock clock, DaneMetrics metrics) {
         this.rows = rows;
         this.authorities = authorities;
         this.dns = dns;
@@ -56,6 +57,7 @@ public class ProbeRunner {
         this.publishers = publishers;
         this.services = services;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     /** One host and port, as probed. */
@@ -102,6 +104,7 @@ public class ProbeRunner {
             }
             rows.enqueue(host, "probe", now);
         });
+        metrics.refresh();
         return results;
     }
 

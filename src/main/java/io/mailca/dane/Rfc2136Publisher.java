@@ -41,6 +41,10 @@ import org.xbill.DNS.Update;
  *
  * <p>Where others hold records at the owner, the RRset keeps its TTL (one TTL per RRset, RFC
  * 2181 §5.2) and a differing setting is logged as a warning.
+ *
+ * <p>This is the one class outside {@code io.mailca.dns} that talks DNS itself (LayersTest
+ * allows it): sending updates is publishing, and the read that sets the update's prerequisite
+ * goes to the same primary over the same TSIG-signed TCP, as part of the update.
  */
 public class Rfc2136Publisher implements TlsaPublisher {
     private static final Logger LOG = Logger.getLogger(Rfc2136Publisher.class);

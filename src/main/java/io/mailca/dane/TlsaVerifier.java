@@ -2,12 +2,16 @@ package io.mailca.dane;
 
 import io.mailca.dns.DnsClient;
 import io.mailca.dns.DnsException;
+import io.mailca.dns.DnssecAnswer;
+import io.mailca.dns.DnssecValidator;
+import io.mailca.dns.SecurityStatus;
 import io.mailca.store.DaneRows;
 import io.mailca.store.DaneStatus;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -15,22 +19,18 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.jboss.logging.Logger;
-import org.xbill.DNS.DClass;
-import org.xbill.DNS.Flags;
-import org.xbill.DNS.Message;
 import org.xbill.DNS.NSRecord;
-import org.xbill.DNS.Rcode;
-import org.xbill.DNS.Record;
-import org.xbill.DNS.Section;
-import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.Type;
 
 /**
  * Checks a publication the way the world sees it: asks every authoritative server of the zone
  * (its NS records, or the configured list) what it serves at the owner name, so a lagging
- * secondary shows, and asks a validating resolver whether the TLSA answer is secure (the AD
- * bit, RFC 4035 §3.2.3, RFC 6840 §5.7). RFC 6698 §4.1 clients ignore TLSA that is not secure,
- * so an insecure answer is a loud warning, never a success.
+ * secondary shows, and judges whether the TLSA answer is DNSSEC-secure (RFC 4035 §4.3) the way a
+ * sending MTA's validating resolver would: by default MailCA validates in process from IANA's
+ * root KSKs and the configured trust-anchor file; with {@code mailca.dane.validating-resolver}
+ * it trusts that resolver's AD bit (RFC 4035 §3.2.3, RFC 6840 §5.7). RFC 6698 §4.1 clients
+ * ignore TLSA that is not secure, so an insecure answer is a loud warning, never a success.
+ * Every lookup goes through {@code io.mailca.dns}.
  */
 @ApplicationScoped
 public class TlsaVerifier {
@@ -40,10 +40,25 @@ public class TlsaVerifier {
     private final DaneRows rows;
     private final DaneSettings settings;
 
+    private final DnssecValidator validator;
+
     TlsaVerifier(DnsClient dns, DaneRows rows, DaneSettings settings) {
         this.dns = dns;
         this.rows = rows;
         this.settings = settings;
+        this.validator = validator(dns, settings);
+        LOG.infof("DANE judges DNSSEC by %s", validator.describe());
+    }
+
+    /** The validator the settings choose: an external resolver's AD bit, or in process. */
+    static DnssecValidator validator(DnsClient dns, DaneSettings settings) {
+        var external = settings.validatingResolver().filter(s -> !s.isBlank());
+        if (external.isPresent()) {
+            return DnssecValidator.trustingAdBit(external.get(), settings.timeout());
+        }
+        return dns.inProcessValidator(settings.validatorUpstream(), settings.timeout(),
+                settings.rootTrustAnchor(), settings.trustAnchorFile().filter(s -> !s.isBlank())
+                        .map(Path::of));
     }
 
     /** What one check found. */
@@ -64,12 +79,16 @@ public class TlsaVerifier {
                 lagging.add(server.getHostString() + ":" + server.getPort());
             }
         }
-        var secure = secure(owner);
+        var judged = judge(owner);
+        var secure = judged.secure() && !judged.records().isEmpty();
         var detail = new StringBuilder();
         if (!secure) {
-            detail.append("TLSA at ").append(owner).append(" is NOT DNSSEC-secure: sending MTAs"
-                    + " ignore it (RFC 6698 §4.1, RFC 7672 §2.2); sign the zone and publish its"
-                    + " DS in the parent");
+            detail.append("TLSA at ").append(owner).append(" is NOT DNSSEC-secure (")
+                    .append(judged.secure() ? "no TLSA record in the validated answer"
+                            : judged.security() + ": " + judged.reason())
+                    .append("): sending MTAs ignore it (RFC 6698 §4.1, RFC 7672 §2.2); sign the"
+                            + " zone and publish its DS in the parent, or add its anchor to"
+                            + " mailca.dane.trust-anchor-file");
             LOG.warnf("DANE INSECURE: %s", detail);
         }
         if (!lagging.isEmpty()) {
@@ -92,36 +111,15 @@ public class TlsaVerifier {
         return verdict;
     }
 
-    /** The AD bit of the validating resolver's TLSA answer. */
-    boolean secure(String owner) {
-        var resolver = settings.validatingResolver().filter(s -> !s.isBlank());
+    /** The DNSSEC status of the TLSA answer at {@code owner}; no answer is indeterminate. */
+    DnssecAnswer judge(String owner) {
         try {
-            if (resolver.isEmpty()) {
-                return dns.lookup(owner, Type.TLSA).authenticated();
-            }
-            return authenticated(Rfc2136Publisher.address(resolver.get(), 53), owner,
-                    settings.timeout());
-        } catch (DnsException | IOException e) {
-            LOG.warnf("could not ask the validating resolver about %s: %s", owner,
-                    e.getMessage());
-            return false;
+            return validator.validate(owner, Type.TLSA);
+        } catch (DnsException e) {
+            LOG.warnf("could not judge the DNSSEC status of %s: %s", owner, e.getMessage());
+            return new DnssecAnswer(owner, Type.TLSA, SecurityStatus.INDETERMINATE,
+                    e.getMessage(), List.of());
         }
-    }
-
-    /**
-     * True when the validating resolver at {@code resolver} answers the TLSA query for
-     * {@code owner} with NOERROR and the AD bit (RFC 6840 §5.7: AD in the query asks for it).
-     */
-    public static boolean authenticated(InetSocketAddress resolver, String owner,
-            java.time.Duration timeout) throws IOException {
-        var query = Message.newQuery(Record.newRecord(Rfc2136Publisher.name(owner), Type.TLSA,
-                DClass.IN));
-        query.getHeader().setFlag(Flags.AD);
-        var r = new SimpleResolver(resolver);
-        r.setTimeout(timeout);
-        var response = r.send(query);
-        return response.getRcode() == Rcode.NOERROR && response.getHeader().getFlag(Flags.AD)
-                && !response.getSection(Section.ANSWER).isEmpty();
     }
 
     private List<InetSocketAddress> authoritativeServers(String zone) {
@@ -145,21 +143,15 @@ public class TlsaVerifier {
 
     private List<String> ask(InetSocketAddress server, String owner) {
         try {
-            var r = new SimpleResolver(server);
-            r.setTimeout(settings.timeout());
-            var query = Message.newQuery(Record.newRecord(Rfc2136Publisher.name(owner),
-                    Type.TLSA, DClass.IN));
-            var response = r.send(query);
+            var answer = dns.askAuthoritative(server, owner, Type.TLSA, settings.timeout());
             var result = new ArrayList<String>();
-            for (var record : response.getSection(Section.ANSWER)) {
-                if (record.getType() == Type.TLSA) {
-                    result.add(Rfc2136Publisher.tlsa(record).toString());
-                }
+            for (var record : answer.records()) {
+                result.add(Rfc2136Publisher.tlsa(record).toString());
             }
             result.sort(null);
             return result;
-        } catch (IOException e) {
-            return List.of("unreachable: " + e.getMessage());
+        } catch (DnsException e) {
+            return List.of("no answer: " + e.getMessage());
         }
     }
 
@@ -168,17 +160,17 @@ public class TlsaVerifier {
      * answered, for publishers that cannot read what their zone holds (the script publisher).
      */
     List<Set<TlsaRecord>> served(String zone, String owner) {
-        return served(dns, authoritativeServers(zone), owner);
+        return served(dns, authoritativeServers(zone), owner, settings.timeout());
     }
 
     /** The TLSA records at {@code owner} of each of {@code servers} that answered. */
     static List<Set<TlsaRecord>> served(DnsClient dns, List<InetSocketAddress> servers,
-            String owner) {
+            String owner, Duration timeout) {
         var result = new ArrayList<Set<TlsaRecord>>();
         for (var server : servers) {
             try {
                 var records = new HashSet<TlsaRecord>();
-                dns.askAuthoritative(server, owner, Type.TLSA).records()
+                dns.askAuthoritative(server, owner, Type.TLSA, timeout).records()
                         .forEach(r -> records.add(Rfc2136Publisher.tlsa(r)));
                 result.add(records);
             } catch (DnsException e) {

@@ -52,6 +52,10 @@ import org.xbill.DNS.hosts.HostsFileParser;
  * <li>{@code mailca.dns.timeout}: time allowed for each query message, default {@code 5s}.
  * </ul>
  *
+ * <p>Besides lookups through the resolver, it asks one authoritative server directly
+ * ({@link #askAuthoritative}), and makes DNSSEC validators ({@link #inProcessValidator},
+ * {@link DnssecValidator}), so that no other package builds a resolver of its own.
+ *
  * <p>Answers with the TC bit are asked again over TCP (RFC 7766 §5), which dnsjava's resolver
  * does by itself. Nothing is cached here: the resolver caches, and a validator must see a record
  * as soon as the applicant has published it.
@@ -66,6 +70,7 @@ public class DnsClient {
     private static final int DEFAULT_PORT = 53;
 
     private final Resolver resolver;
+    private final Optional<String> resolverAddress;
     private final Duration timeout;
     private final HostsFileParser hosts;
 
@@ -87,8 +92,8 @@ public class DnsClient {
     public DnsClient(@ConfigProperty(name = "mailca.dns.resolver") Optional<String> resolver,
             @ConfigProperty(name = "mailca.dns.timeout", defaultValue = "5s") Duration timeout,
             @ConfigProperty(name = "mailca.dns.hosts-file") Optional<String> hostsFile) {
-        this.resolver = resolver.filter(s -> !s.isBlank())
-                .map(DnsClient::resolverAt)
+        this.resolverAddress = resolver.filter(s -> !s.isBlank());
+        this.resolver = resolverAddress.map(DnsClient::resolverAt)
                 .orElseGet(ExtendedResolver::new);
         this.timeout = timeout;
         this.resolver.setTimeout(timeout);
@@ -237,31 +242,45 @@ public class DnsClient {
     }
 
     /**
-     * Asks one authoritative server directly, without recursion (RD clear, RFC 1035 §4.1.1) and
-     * without following CNAMEs: what that server itself serves at {@code name}, as a check of a
-     * zone's primary and secondaries needs it. Nothing is validated ({@code authenticated} is
-     * false).
+     * Asks one authoritative server, without recursion (RD clear, RFC 1035 §4.1.1), for the
+     * {@code type} records at {@code name}: what that server itself serves, so that a secondary
+     * that lags behind its primary shows. No CNAME is followed and nothing is validated.
      *
      * @param server the server's address and port
-     * @throws DnsException for error RCODEs other than NXDOMAIN, timeouts and network errors
+     * @param timeout time allowed for the query
+     * @return the answer; {@code authenticated} is always false
+     * @throws DnsException for error RCODEs (such as REFUSED from a server that does not serve the
+     *     zone), timeouts and network errors
      */
-    public DnsAnswer askAuthoritative(InetSocketAddress server, String name, int type)
-            throws DnsException {
-        var origin = parse(name, type);
-        var shown = display(origin);
-        var query = Message.newQuery(Record.newRecord(origin, type, DClass.IN));
+    public DnsAnswer askAuthoritative(InetSocketAddress server, String name, int type,
+            Duration timeout) throws DnsException {
+        var owner = parse(name, type);
+        var shown = display(owner);
+        var query = Message.newQuery(Record.newRecord(owner, type, DClass.IN));
         query.getHeader().unsetFlag(Flags.RD);
         var direct = new SimpleResolver(server);
         direct.setTimeout(timeout);
-        LOG.debugf("DNS query %s %s at %s", shown, Type.string(type), server);
-        var response = exchange(direct, query, origin, type, shown);
+        LOG.debugf("DNS query %s %s to %s", shown, Type.string(type), server);
+        var response = await(direct.sendAsync(query).toCompletableFuture(), timeout, shown,
+                type);
         var rcode = response.getRcode();
         if (rcode != Rcode.NOERROR && rcode != Rcode.NXDOMAIN) {
             throw DnsException.forRcode(rcode, shown, type);
         }
         var records = response.getSection(Section.ANSWER).stream()
-                .filter(r -> r.getType() == type && r.getName().equals(origin)).toList();
+                .filter(r -> r.getType() == type && r.getName().equals(owner)).toList();
         return new DnsAnswer(shown, type, rcode, false, records, List.of());
+    }
+
+    /**
+     * A validator that checks DNSSEC itself (RFC 4035 §5) and asks {@code upstream} for the
+     * records, or, when that is empty, this client's resolver ({@code mailca.dns.resolver} or the
+     * system's). See {@link DnssecValidator#inProcess}.
+     */
+    public DnssecValidator inProcessValidator(Optional<String> upstream, Duration timeout,
+            boolean rootAnchors, Optional<Path> anchorFile) {
+        return DnssecValidator.inProcess(upstream.filter(s -> !s.isBlank()).or(() ->
+                resolverAddress), timeout, rootAnchors, anchorFile);
     }
 
     private Message send(Name name, int type, String shown) throws DnsException {
@@ -270,14 +289,16 @@ public class DnsClient {
         // without the size of DO answers.
         query.getHeader().setFlag(Flags.AD);
         LOG.debugf("DNS query %s %s", display(name), Type.string(type));
-        return exchange(resolver, query, name, type, shown);
+        return await(resolver.sendAsync(query).toCompletableFuture(), timeout, shown, type);
     }
 
-    private Message exchange(Resolver resolver, Message query, Name name, int type,
-            String shown) throws DnsException {
-        var future = resolver.sendAsync(query).toCompletableFuture();
+    /**
+     * Waits for a response; the resolver has its own timeout per message, and this bounds one
+     * that retries on its own.
+     */
+    static Message await(java.util.concurrent.CompletableFuture<Message> future,
+            Duration timeout, String shown, int type) throws DnsException {
         try {
-            // The resolver has its own timeout; this bounds a resolver that retries on its own.
             return future.get(timeout.toMillis() + 250, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
@@ -291,12 +312,12 @@ public class DnsClient {
             if (cause instanceof SocketTimeoutException || cause instanceof TimeoutException) {
                 throw DnsException.timeout(shown, type, cause);
             }
-            LOG.debugf("DNS query %s %s failed: %s", display(name), Type.string(type), cause);
+            LOG.debugf("DNS query %s %s failed: %s", shown, Type.string(type), cause);
             throw DnsException.network(shown, type, cause);
         }
     }
 
-    private static Name parse(String name, int type) throws DnsException {
+    static Name parse(String name, int type) throws DnsException {
         try {
             return Name.fromString(name, Name.root);
         } catch (TextParseException e) {
@@ -305,11 +326,11 @@ public class DnsClient {
     }
 
     /** The name as clients wrote it: lower case, no trailing dot. */
-    private static String display(Name name) {
+    static String display(Name name) {
         return name.toString(true).toLowerCase(Locale.ROOT);
     }
 
-    private static Resolver resolverAt(String address) {
+    static Resolver resolverAt(String address) {
         String host;
         var port = DEFAULT_PORT;
         var s = address.trim();

@@ -81,6 +81,11 @@ public class DaneRows {
         return DaneRecord.list("ownerName = ?1 and withdrawnAt is null order by id", ownerName);
     }
 
+    /** Every TLSA record MailCA currently has published, of every host. */
+    public List<DaneRecord> allCurrentRecords() {
+        return DaneRecord.list("withdrawnAt is null order by id");
+    }
+
     /** Records of {@code host}, current and withdrawn. */
     public List<DaneRecord> recordsOfHost(String host) {
         return DaneRecord.list("host = ?1 order by id", host);

@@ -36,7 +36,8 @@ import org.junit.jupiter.api.Test;
 /**
  * TLSA publishing end to end (issue #4): certificates issued over ACME, jobs run by the DANE
  * worker with an explicit time, records checked by real queries to a real DNSSEC-signing Knot
- * server, and mail hosts played by STARTTLS servers presenting the issued chains.
+ * server, DNSSEC judged by MailCA's default in-process validator with the zone's DS as trust
+ * anchor, and mail hosts played by STARTTLS servers presenting the issued chains.
  */
 @QuarkusTest
 @QuarkusTestResource(value = AcmeTestServers.class, restrictToAnnotatedClass = false)
@@ -77,14 +78,32 @@ class DanePublishingTest {
         }
     }
 
-    static KnotServer startKnot() {
+    static KnotServer startKnot() throws Exception {
         // The owner of mx-dane1's SMTP service already holds somebody else's record.
-        return KnotServer.builder()
+        var server = KnotServer.builder()
                 .port(Integer.getInteger(AcmeTestServers.DANE_DNS_PORT_PROPERTY))
                 .tsigSecret(System.getProperty(AcmeTestServers.DANE_TSIG_SECRET_PROPERTY))
                 .signedZone("example.test", KnotServer.soa("example.test")
                         + "* A 127.0.0.1\n_25._tcp.mx-dane1 600 TLSA " + THEIRS + "\n")
                 .start();
+        // The zone's DS (a new key on each start) anchors MailCA's in-process validator.
+        java.nio.file.Files.writeString(AcmeTestServers.DANE_TRUST_ANCHORS, ds(server));
+        return server;
+    }
+
+    /** The DS line with the first digit of its digest changed: it matches no key. */
+    static String wrongDigest(String ds) {
+        var digest = ds.lastIndexOf(' ') + 1;
+        var first = ds.charAt(digest) == '0' ? '1' : '0';
+        return ds.substring(0, digest) + first + ds.substring(digest + 1);
+    }
+
+    /** {@code keymgr -c CONF example.test ds}: the DS lines of the key Knot signs with. */
+    static String ds(KnotServer server) throws Exception {
+        var out = run("keymgr", "-c", server.configFile().toString(), "example.test", "ds");
+        var lines = out.lines().filter(l -> l.startsWith("example.test. DS ")).toList();
+        assertThat(lines).as(out).isNotEmpty();
+        return String.join("\n", lines) + "\n";
     }
 
     @AfterAll
@@ -184,15 +203,36 @@ class DanePublishingTest {
         assertThat(publishers.updatesSent()).isEqualTo(updates);
         assertThat(served("_587._tcp." + host)).isEqualTo(sorted(leaf, ca));
 
-        // Knot is no validating resolver: the TLSA is reported insecure, never secure.
+        // MailCA's own validator, anchored at the zone's DS, calls the TLSA secure.
+        var owner = "_587._tcp." + host;
         var status = QuarkusTransaction.requiringNew().call(
-                () -> rows.status("_587._tcp." + host).orElseThrow());
-        assertThat(status.secure).isFalse();
+                () -> rows.status(owner).orElseThrow());
+        assertThat(status.secure).as(status.detail).isTrue();
+        assertThat(status.detail).isNull();
         assertThat(status.served).contains(leaf).contains(ca);
-        var check = health.call();
-        assertThat(check.getStatus()).isEqualTo(HealthCheckResponse.Status.DOWN);
-        assertThat(check.getData().orElseThrow().get("_587._tcp." + host).toString())
-                .startsWith("INSECURE");
+        assertThat(health.call().getData().map(d -> d.containsKey(owner)).orElse(false))
+                .isFalse();
+
+        // An anchor that matches no key of the zone: bogus, so reported insecure, never secure.
+        var anchors = java.nio.file.Files.readString(AcmeTestServers.DANE_TRUST_ANCHORS);
+        try {
+            java.nio.file.Files.writeString(AcmeTestServers.DANE_TRUST_ANCHORS, anchors.lines()
+                    .map(DanePublishingTest::wrongDigest).reduce("", (a, b) -> a + b + "\n"));
+            worker.reconcile(Instant.now());
+            worker.runDue(Instant.now());
+            var bogus = QuarkusTransaction.requiringNew().call(
+                    () -> rows.status(owner).orElseThrow());
+            assertThat(bogus.secure).isFalse();
+            assertThat(bogus.detail).contains("is NOT DNSSEC-secure (BOGUS: ");
+            var check = health.call();
+            assertThat(check.getStatus()).isEqualTo(HealthCheckResponse.Status.DOWN);
+            assertThat(check.getData().orElseThrow().get(owner).toString())
+                    .startsWith("INSECURE");
+            // Both owners of the host, _25 and _587, in the Prometheus metric too.
+            assertThat(metric("mailca_dane_owners_insecure", host)).isEqualTo(2);
+        } finally {
+            java.nio.file.Files.writeString(AcmeTestServers.DANE_TRUST_ANCHORS, anchors);
+        }
 
         // Drift: a record deleted by hand comes back with reconciliation.
         knot.delete("example.test", "_587._tcp.mx-dane1", org.xbill.DNS.Type.TLSA);
@@ -257,6 +297,9 @@ class DanePublishingTest {
         assertThat(old.port()).isEqualTo(25);
         assertThat(old.matchesTlsa()).isFalse();
         assertThat(old.alert()).contains("superseded");
+        // One port alerts (25; 587 serves the new key); 2 owners × (new leaf, CA) published.
+        assertThat(metric("mailca_dane_probe_alerts", host)).isEqualTo(1);
+        assertThat(metric("mailca_dane_records_published", host)).isEqualTo(4);
     }
 
     @Test
@@ -306,6 +349,10 @@ class DanePublishingTest {
                     .filter(j -> j.host.equals(host)).findFirst().orElseThrow());
             assertThat(job.attempts).isEqualTo(1);
             assertThat(job.lastError).contains("failed");
+            assertThat(metric("mailca_dane_jobs_pending", host)).isEqualTo(1);
+            assertThat(metric("mailca_dane_jobs_failing", host)).isEqualTo(1);
+            assertThat(metric("mailca_dane_records_published", host)).isZero();
+            var updatesBefore = updatesCounted();
             // PostgreSQL keeps microseconds.
             assertThat(Duration.between(now.plusSeconds(5), job.runAt).abs())
                     .isLessThan(Duration.ofMillis(1));
@@ -320,6 +367,15 @@ class DanePublishingTest {
                     .orElseThrow());
             assertThat(done.state).isEqualTo(DaneJob.DONE);
             assertThat(done.attempts).isEqualTo(2);
+            assertThat(metric("mailca_dane_jobs_pending", host)).isZero();
+            assertThat(metric("mailca_dane_jobs_failing", host)).isZero();
+            assertThat(metric("mailca_dane_records_published", host)).isEqualTo(2);
+            assertThat(metric("mailca_dane_owners_insecure", host)).isZero();
+            // The new Knot counts every update it processed; the metric counted as many.
+            var processed = knot.log().lines().filter(l -> l.contains("DDNS, processing"))
+                    .count();
+            assertThat(processed).isPositive();
+            assertThat(updatesCounted() - updatesBefore).isEqualTo(processed);
         } finally {
             if (!knotAnswers()) {
                 knot = startKnot();
@@ -394,6 +450,34 @@ class DanePublishingTest {
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as("%s: %s", List.of(command), out).isZero();
         return out;
+    }
+
+    /** The scrape Prometheus would get from the plain-HTTP listener. */
+    static String scrape() throws Exception {
+        var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+                .newBuilder(java.net.URI.create("http://localhost:" + AcmeTestServers.httpPort()
+                        + "/q/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return response.body();
+    }
+
+    /** The value of the series {@code name{host="HOST"}} (exposition format: name{..} value). */
+    static double metric(String name, String host) throws Exception {
+        var series = name + "{host=\"" + host + "\"}";
+        var body = scrape();
+        var line = body.lines().filter(l -> l.startsWith(series + " ")).findFirst();
+        assertThat(line).as("%s in:\n%s", series, body).isPresent();
+        return Double.parseDouble(line.get().substring(series.length() + 1));
+    }
+
+    /** mailca_dane_updates_total of the example.test zone. */
+    static double updatesCounted() throws Exception {
+        var series = "mailca_dane_updates_total{publisher=\"rfc2136\",zone=\"example.test\"}";
+        var body = scrape();
+        var line = body.lines().filter(l -> l.startsWith(series + " ")).findFirst();
+        assertThat(line).as("%s in:\n%s", series, body).isPresent();
+        return Double.parseDouble(line.get().substring(series.length() + 1));
     }
 
     static boolean knotAnswers() {

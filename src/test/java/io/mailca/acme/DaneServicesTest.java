@@ -48,7 +48,7 @@ class DaneServicesTest {
     DaneRows rows;
 
     @BeforeAll
-    static void start() {
+    static void start() throws Exception {
         dane = DanePublishingTest.startKnot();
         AcmeTestServers.knot().add(ZONE, RECORDS);
     }

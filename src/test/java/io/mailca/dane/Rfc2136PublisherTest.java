@@ -139,7 +139,8 @@ class Rfc2136PublisherTest {
         var dns = new io.mailca.dns.DnsClient(knot.address(), Duration.ofSeconds(2));
         var servers = List.of(new InetSocketAddress("127.0.0.1", knot.port()));
         var publisher = new ScriptPublisher("example.test", script.toString(),
-                Duration.ofSeconds(10), o -> TlsaVerifier.served(dns, servers, o));
+                Duration.ofSeconds(10), o -> TlsaVerifier.served(dns, servers, o,
+                        Duration.ofSeconds(2)));
 
         assertThat(publisher.publish(owner, List.of(LEAF_A, CA), Set.of(), 3600).sent())
                 .isTrue();
@@ -166,7 +167,8 @@ class Rfc2136PublisherTest {
         }
         var nowhere = List.of(new InetSocketAddress("127.0.0.1", closed));
         var blind = new ScriptPublisher("example.test", script.toString(),
-                Duration.ofSeconds(10), o -> TlsaVerifier.served(dns, nowhere, o));
+                Duration.ofSeconds(10), o -> TlsaVerifier.served(dns, nowhere, o,
+                        Duration.ofSeconds(2)));
         knot.delete("example.test", "_995._tcp.mx1", org.xbill.DNS.Type.TLSA);
         assertThat(blind.publish(owner, List.of(LEAF_A, CA), Set.of(LEAF_A, CA), 3600).sent())
                 .isFalse();

@@ -189,6 +189,8 @@ class DnsClientTest {
                 .satisfies(r -> assertThat(r.rdataToString()).isEqualTo("alias2.example.test."));
     }
 
+    private static final Duration TWO_SECONDS = Duration.ofSeconds(2);
+
     @Test
     void askAuthoritativeAsksThatServerAndFollowsNoCname() throws DnsException {
         // A client whose own resolver goes nowhere: the answer can only come from the server
@@ -196,14 +198,17 @@ class DnsClientTest {
         var elsewhere = new DnsClient("127.0.0.1:9", Duration.ofSeconds(2));
         var server = new InetSocketAddress("127.0.0.1", knot.port());
 
-        var txt = elsewhere.askAuthoritative(server, "TXT1.example.test.", Type.TXT);
+        var txt = elsewhere.askAuthoritative(server, "TXT1.example.test.", Type.TXT,
+                TWO_SECONDS);
         assertThat(txt.rcode()).isEqualTo(Rcode.NOERROR);
         assertThat(txt.records()).singleElement()
                 .satisfies(r -> assertThat(r.rdataToString()).isEqualTo("\"hello\""));
         assertThat(txt.authenticated()).isFalse();
-        assertThat(elsewhere.askAuthoritative(server, "alias.example.test", Type.TXT).records())
+        assertThat(elsewhere.askAuthoritative(server, "alias.example.test", Type.TXT,
+                TWO_SECONDS).records())
                 .isEmpty();
-        assertThat(elsewhere.askAuthoritative(server, "nope.example.test", Type.TXT).nxdomain())
+        assertThat(elsewhere.askAuthoritative(server, "nope.example.test", Type.TXT,
+                TWO_SECONDS).nxdomain())
                 .isTrue();
     }
 

@@ -1,8 +1,12 @@
 package io.mailca.dns;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.mailca.testsupport.KnotServer;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,6 +57,24 @@ class KnotSignedZoneTest {
         assertThat(response.getHeader().getFlag(Flags.AD)).isFalse();
         assertThat(response.getSection(Section.ANSWER)).singleElement()
                 .satisfies(r -> assertThat(r.rdataToString()).isEqualTo("127.0.0.1"));
+    }
+
+    @Test
+    void askAuthoritativeReadsWhatTheServerItselfServes() throws Exception {
+        var dns = new DnsClient(knot.address(), Duration.ofSeconds(2));
+        var server = new InetSocketAddress("127.0.0.1", knot.port());
+
+        var answer = dns.askAuthoritative(server, "mx1.example.test", Type.A,
+                Duration.ofSeconds(2));
+
+        assertThat(answer.rcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(answer.authenticated()).isFalse();
+        assertThat(answer.records()).singleElement()
+                .satisfies(r -> assertThat(r.rdataToString()).isEqualTo("127.0.0.1"));
+        // A zone the server does not serve is refused, not answered.
+        assertThatThrownBy(() -> dns.askAuthoritative(server, "mx1.elsewhere.test", Type.A,
+                Duration.ofSeconds(2))).isInstanceOfSatisfying(DnsException.class,
+                        e -> assertThat(e.kind()).isEqualTo(DnsException.Kind.ERROR_RCODE));
     }
 
     @Test

@@ -101,14 +101,29 @@ public final class AcmeTestServers implements QuarkusTestResourceLifecycleManage
     public static final String DANE_POP3S_PORT_PROPERTY = "mailca.test.dane-pop3s-port";
     /** The port of the HTTPS server that serves MTA-STS policies (RFC 8461 §3.3) in tests. */
     public static final String MTA_STS_PORT_PROPERTY = "mailca.test.mta-sts-port";
+    /**
+     * The trust-anchor file of MailCA's in-process DNSSEC validator: DanePublishingTest writes
+     * the DS of the zone its Knot signs into it, the way an operator anchors an internal zone.
+     */
+    public static final Path DANE_TRUST_ANCHORS = DATA_DIR.resolve("dane-trust-anchors.txt")
+            .toAbsolutePath();
 
     /**
      * DANE publication into example.test on a port where no server runs until a DANE test
      * starts one (publication jobs run only when a test calls the worker), and the probe
-     * pointed at loopback ports where DANE tests serve STARTTLS.
+     * pointed at loopback ports where DANE tests serve STARTTLS. DNSSEC is judged the default
+     * way, in process, asking that server, with the root KSKs and {@link #DANE_TRUST_ANCHORS}.
      */
     private static Map<String, String> dane() {
         var dnsPort = portProperty(DANE_DNS_PORT_PROPERTY);
+        try {
+            Files.createDirectories(DANE_TRUST_ANCHORS.getParent());
+            if (!Files.exists(DANE_TRUST_ANCHORS)) {
+                Files.writeString(DANE_TRUST_ANCHORS, "");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         if (System.getProperty(DANE_TSIG_SECRET_PROPERTY) == null) {
             var secret = new byte[32];
             new java.security.SecureRandom().nextBytes(secret);
@@ -117,6 +132,8 @@ public final class AcmeTestServers implements QuarkusTestResourceLifecycleManage
         }
         var zone = "mailca.dane.zones.\"example.test\".";
         var dane = new java.util.HashMap<>(Map.of(
+                "mailca.dane.validator-upstream", "127.0.0.1:" + dnsPort,
+                "mailca.dane.trust-anchor-file", DANE_TRUST_ANCHORS.toString(),
                 zone + "server", "127.0.0.1:" + dnsPort,
                 zone + "tsig-key-name", "mailca-test.",
                 zone + "tsig-secret", System.getProperty(DANE_TSIG_SECRET_PROPERTY),
