@@ -250,8 +250,8 @@ public class DaneWorker {
             }
         }
         dropped.forEach((owner, owned) -> {
-            LOG.infof("TLSA %s: %s no longer runs this service; withdrawing MailCA's records",
-                    owner, profile.host());
+            LOG.infof("TLSA %s: %s no longer runs a service on this port; withdrawing"
+                    + " MailCA's records", owner, profile.host());
             plans.add(new OwnerPlan(owner, null, List.of(), owned, true));
         });
         return plans;
