@@ -103,13 +103,13 @@ class DaneServicesTest {
         // MX and an imaps SRV target: 25 and 993. Two submission SRV records: 587 and 465.
         // Only SRV records at other ports than the standard ones: those ports (RFC 7673 §3),
         // not the default. No record: the default, 25. An MX whose host has configured
-        // services (pop3s): those alone.
+        // services (pop3s, and submissions on 4465): those alone.
         var expected = Map.of(
                 "mx-ports1", List.of(25, 993),
                 "mail-ports2", List.of(465, 587),
                 "mail-ports3", SRV_PORTS,
                 "mx-ports4", List.of(25),
-                "mx-ports5", List.of(995));
+                "mx-ports5", List.of(995, 4465));
         for (var e : expected.entrySet()) {
             assertPublishedAt(e.getKey(), issued.get(e.getKey()), e.getValue());
         }
@@ -206,6 +206,7 @@ class DaneServicesTest {
         var records = DanePublishingTest.sorted(DanePublishingTest.spki(3, issued.leaf()),
                 DanePublishingTest.spki(2, issued.chain().get(1)));
         var checked = new TreeSet<>(SRV_PORTS);
+        checked.addAll(ports);
         for (var service : MailService.values()) {
             checked.add(service.port());
         }
