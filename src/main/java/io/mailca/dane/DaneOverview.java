@@ -48,8 +48,8 @@ public class DaneOverview {
      * The newest probe of one port, speaking {@code service} there: does the served chain
      * match the TLSA RRset?
      */
-    public record Probe(int port, String service, boolean matchesTlsa, boolean chainsToRoot, String alert,
-            Instant seenAt) {
+    public record Probe(int port, String service, boolean matchesTlsa, boolean chainsToRoot,
+            String alert, Instant seenAt) {
     }
 
     /** A publication job not finished yet, with its last error. */
