@@ -32,8 +32,11 @@ public class DaneOverview {
         this.clock = clock;
     }
 
-    /** A TLSA record MailCA publishes (desired state) at an owner name. */
-    public record Record(String ownerName, String rdata, Instant publishedAt) {
+    /**
+     * A TLSA record MailCA publishes (desired state) at an owner name, for the service
+     * ({@code imaps}) clients reach on the owner's port.
+     */
+    public record Record(String ownerName, String service, String rdata, Instant publishedAt) {
     }
 
     /** What the zone's servers serve at one owner name, as last verified. */
@@ -41,9 +44,12 @@ public class DaneOverview {
             Instant checkedAt) {
     }
 
-    /** The newest probe of one port: does the served chain match the TLSA RRset? */
-    public record Probe(int port, boolean matchesTlsa, boolean chainsToRoot, String alert,
-            Instant seenAt) {
+    /**
+     * The newest probe of one port, speaking {@code service} there: does the served chain
+     * match the TLSA RRset?
+     */
+    public record Probe(int port, String service, boolean matchesTlsa, boolean chainsToRoot,
+            String alert, Instant seenAt) {
     }
 
     /** A publication job not finished yet, with its last error. */
@@ -71,13 +77,15 @@ public class DaneOverview {
                 return Optional.<Host>empty();
             }
             var desired = rows.recordsOfHost(host).stream().filter(r -> r.withdrawnAt == null)
-                    .map(r -> new Record(r.ownerName, r.rdata, r.publishedAt)).toList();
+                    .map(r -> new Record(r.ownerName, HostServices.serviceName(r.service,
+                            HostServices.port(r.ownerName).orElse(-1)), r.rdata,
+                            r.publishedAt)).toList();
             var served = rows.statuses().stream().filter(s -> host.equals(s.host))
                     .map(s -> new Served(s.ownerName, s.secure, s.served, s.detail,
                             s.checkedAt)).toList();
             var probes = rows.latestProbes().stream().filter(p -> host.equals(p.host))
-                    .map(p -> new Probe(p.port, p.matchesTlsa, p.chainsToRoot, p.alert,
-                            p.seenAt)).toList();
+                    .map(p -> new Probe(p.port, HostServices.serviceName(p.service, p.port),
+                            p.matchesTlsa, p.chainsToRoot, p.alert, p.seenAt)).toList();
             var jobs = rows.pendingJobs().stream().filter(j -> host.equals(j.host))
                     .map(j -> new Job(j.id, j.cause, j.attempts, j.runAt, j.lastError))
                     .toList();

@@ -88,7 +88,10 @@ public interface DaneSettings {
 
     /** Per-host choices (RFC 7671 §8, RFC 7672 §3.1). */
     interface Host {
-        /** Service names: smtp, submission, submissions, imap, imaps, pop3, pop3s. */
+        /**
+         * Service names: smtp, submission, submissions, imap, imaps, pop3, pop3s, each at its
+         * standard port or at another one as {@code imaps:9993} (smtp is always 25).
+         */
         Optional<List<String>> services();
 
         /** Selector of the DANE-EE records: 1 (default) or 0. */
@@ -167,7 +170,10 @@ public interface DaneSettings {
 
     /** The probe of what mail hosts serve. */
     interface Probe {
-        /** Connect to another port than the service's: {@code port-override."25"=2525}. */
+        /**
+         * Connect to another port than the one clients use, keyed by that port (the SRV
+         * record's for a service at another port): {@code port-override."25"=2525}.
+         */
         Map<String, Integer> portOverride();
 
         /** Connect to this address instead of resolving the host (tests, split horizon). */

@@ -154,11 +154,12 @@ public class DaneWorker {
     }
 
     /**
-     * The desired state of one owner name, read in one transaction; {@code dropped} when the
-     * host no longer runs the owner's service, so MailCA's records there go.
+     * The desired state of one owner name, read in one transaction: the service on its port,
+     * or null and {@code dropped} when the host no longer runs a service on that port, so
+     * MailCA's records there go.
      */
-    private record OwnerPlan(String owner, List<DesiredRrset.Entry> desired,
-            Set<TlsaRecord> owned, boolean dropped) {
+    private record OwnerPlan(String owner, ServicePort service,
+            List<DesiredRrset.Entry> desired, Set<TlsaRecord> owned, boolean dropped) {
     }
 
     private void run(Claim job, Instant now) {
@@ -250,13 +251,15 @@ public class DaneWorker {
         result.notes().forEach(n -> LOG.debugf("%s: %s", profile.host(), n));
 
         var plans = new ArrayList<OwnerPlan>();
-        for (var owner : profile.owners()) {
+        for (var service : profile.services()) {
+            var owner = service.owner(profile.host());
             var owned = new HashSet<TlsaRecord>();
             rows.currentRecords(owner).forEach(r -> owned.add(TlsaRecord.parse(r.rdata)));
-            plans.add(new OwnerPlan(owner, result.entries(), owned, false));
+            plans.add(new OwnerPlan(owner, service, result.entries(), owned, false));
         }
-        // Owners the host no longer has (it stopped being an IMAP SRV target, say): MailCA's
-        // records there are withdrawn, not left behind.
+        // Owners the host no longer has (it stopped being an IMAP SRV target, or its SRV
+        // record moved from port 9993 to 993, say): MailCA's records there are withdrawn, not
+        // left behind.
         var dropped = new TreeMap<String, Set<TlsaRecord>>();
         for (var r : rows.recordsOfHost(profile.host())) {
             if (r.withdrawnAt == null && !profile.owners().contains(r.ownerName)) {
@@ -265,9 +268,9 @@ public class DaneWorker {
             }
         }
         dropped.forEach((owner, owned) -> {
-            LOG.infof("TLSA %s: %s no longer runs this service; withdrawing MailCA's records",
-                    owner, profile.host());
-            plans.add(new OwnerPlan(owner, List.of(), owned, true));
+            LOG.infof("TLSA %s: %s no longer runs a service on this port; withdrawing"
+                    + " MailCA's records", owner, profile.host());
+            plans.add(new OwnerPlan(owner, null, List.of(), owned, true));
         });
         return plans;
     }
@@ -275,6 +278,11 @@ public class DaneWorker {
     private void record(String host, OwnerPlan plan, Instant now) {
         var current = new LinkedHashMap<TlsaRecord, DaneRecord>();
         rows.currentRecords(plan.owner()).forEach(r -> current.put(TlsaRecord.parse(r.rdata), r));
+        var service = plan.service() == null ? null : plan.service().name();
+        if (service != null) {
+            // The port may have changed hands (an SRV record moved another service to it).
+            current.values().forEach(r -> r.service = service);
+        }
         var wanted = new HashSet<TlsaRecord>();
         for (var entry : plan.desired()) {
             wanted.add(entry.record());
@@ -282,6 +290,7 @@ public class DaneWorker {
                 var row = new DaneRecord();
                 row.host = host;
                 row.ownerName = plan.owner();
+                row.service = service;
                 row.rdata = entry.record().toString();
                 row.spkiSha256 = entry.spkiSha256();
                 row.publishedAt = now;

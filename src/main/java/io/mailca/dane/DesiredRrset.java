@@ -126,7 +126,7 @@ public final class DesiredRrset {
 
     private static boolean retireable(HostProfile profile, Issued newest, Set<Seen> seen,
             Map<String, Instant> firstPublished, Instant now, List<String> notes, Issued old) {
-        var unseen = profile.services().stream().map(MailService::port)
+        var unseen = profile.ports().stream()
                 .filter(p -> !seen.contains(new Seen(p, newest.spkiSha256()))).toList();
         if (!unseen.isEmpty()) {
             notes.add("key " + old.spkiSha256() + " kept: the newer key is not yet served on"

@@ -1,12 +1,14 @@
 package io.mailca.dane;
 
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 
 /**
- * What MailCA publishes for one mail host: the services (hence owner names), the selectors and
- * matching type of its records (RFC 6698 §2.1), and the TTL.
+ * What MailCA publishes for one mail host: the services and their ports (hence owner names,
+ * RFC 6698 §3), the selectors and matching type of its records (RFC 6698 §2.1), and the TTL.
  */
-public record HostProfile(String host, List<MailService> services, int leafSelector,
+public record HostProfile(String host, List<ServicePort> services, int leafSelector,
         int caSelector, int matchingType, int ttl) {
 
     public HostProfile {
@@ -15,8 +17,8 @@ public record HostProfile(String host, List<MailService> services, int leafSelec
 
     /** The profile of {@code host} from the settings alone (no DNS evidence). */
     public static HostProfile of(String host, DaneSettings settings) {
-        return of(host, settings, settings.defaultServices().stream().map(MailService::named)
-                .toList());
+        return of(host, settings, parse(settings.defaultServices(),
+                "mailca.dane.default-services"));
     }
 
     /** True when the operator configured the services of {@code host}. */
@@ -30,10 +32,10 @@ public record HostProfile(String host, List<MailService> services, int leafSelec
      * unless the operator configured them.
      */
     public static HostProfile of(String host, DaneSettings settings,
-            List<MailService> unconfigured) {
+            List<ServicePort> unconfigured) {
         var own = settings.hosts().get(host);
-        var services = configured(host, settings) ? own.services().get().stream()
-                .map(MailService::named).distinct().toList()
+        var services = configured(host, settings) ? parse(own.services().get(),
+                "mailca.dane.hosts.\"" + host + "\".services")
                 : unconfigured.stream().distinct().toList();
         if (own == null) {
             return new HostProfile(host, services, TlsaRecord.SPKI, TlsaRecord.SPKI,
@@ -43,8 +45,41 @@ public record HostProfile(String host, List<MailService> services, int leafSelec
                 own.matchingType(), own.ttl().orElse(settings.ttl()));
     }
 
+    /**
+     * Configured services ({@code smtp}, {@code imaps:9993}, ...), each port once: one port
+     * speaks one protocol, and its owner name holds one RRset.
+     *
+     * @throws IllegalArgumentException naming {@code setting} and the bad entry
+     */
+    static List<ServicePort> parse(List<String> names, String setting) {
+        var services = new ArrayList<ServicePort>();
+        var ports = new HashSet<Integer>();
+        for (var name : names) {
+            ServicePort service;
+            try {
+                service = ServicePort.parse(name);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(setting + ": " + e.getMessage(), e);
+            }
+            if (services.contains(service)) {
+                continue;
+            }
+            if (!ports.add(service.port())) {
+                throw new IllegalArgumentException(setting + ": port " + service.port()
+                        + " is given to two services; a port runs one of them");
+            }
+            services.add(service);
+        }
+        return List.copyOf(services);
+    }
+
     /** Owner names, one per service: {@code _25._tcp.mx1.example.com}. */
     public List<String> owners() {
         return services.stream().map(s -> s.owner(host)).toList();
+    }
+
+    /** The ports clients connect to, one per service. */
+    public List<Integer> ports() {
+        return services.stream().map(ServicePort::port).toList();
     }
 }

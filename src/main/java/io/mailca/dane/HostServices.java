@@ -3,29 +3,35 @@ package io.mailca.dane;
 import io.mailca.dns.DnsClient;
 import io.mailca.dns.MailServiceRecords;
 import io.mailca.dns.MailServiceRecords.Found;
+import io.mailca.dns.MailServiceRecords.Target;
 import io.mailca.store.DaneRows;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.EnumSet;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Which services a mail host runs, hence its TLSA owner names {@code _PORT._tcp.HOST}
- * (RFC 6698 §3, RFC 7672 §2.2). The operator's {@code mailca.dane.hosts."H".services} win.
- * Without them, the records of the mail domains decide: an MX exchange gets {@code smtp}
- * (port 25, RFC 7672 §2.2), an SRV target of RFC 6186 / RFC 8314 gets its service
- * ({@code _imaps._tcp} gives {@code imaps}, port 993), a host named by both gets the union.
- * A host no record names gets {@code mailca.dane.default-services}.
+ * Which services a mail host runs and on which ports, hence its TLSA owner names
+ * {@code _PORT._tcp.HOST} (RFC 6698 §3, RFC 7672 §2.2). The operator's
+ * {@code mailca.dane.hosts."H".services} win. Without them, the records of the mail domains
+ * decide: an MX exchange gets {@code smtp} (always port 25, RFC 7672 §2.2), an SRV target of
+ * RFC 6186 / RFC 8314 gets its service at the SRV record's port, which is the port a client
+ * that follows the record connects to and so the port of its TLSA owner name (RFC 7673 §3):
+ * {@code _imaps._tcp SRV 0 1 993 mail} gives {@code imaps} on 993, {@code ... 9993 mail} gives
+ * {@code imaps} on 9993. A host named by several records gets them all. A host no record names
+ * gets {@code mailca.dane.default-services}.
  *
  * <ul>
- * <li>An SRV record with another port than the service's standard one gives nothing: MailCA
- * publishes TLSA at the standard ports only (docs/dane.md).
+ * <li>One port runs one service: an SRV record giving a port another record already gave to
+ * another service (an MX's 25, say) is logged and ignored; MX records count first.
  * <li>A failed lookup withdraws nothing: a service MailCA publishes for the host stays while
  * the lookup that would confirm or drop it fails, and when nothing is published yet and the
  * lookups fail, the job fails and is retried with backoff rather than guessing.
@@ -34,6 +40,9 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class HostServices {
     private static final Logger LOG = Logger.getLogger(HostServices.class);
+    /** Services in {@link MailService} order, then by port: a stable order for owners. */
+    private static final Comparator<ServicePort> ORDER = Comparator
+            .comparing(ServicePort::service).thenComparingInt(ServicePort::port);
 
     private final DnsClient dns;
     private final DaneSettings settings;
@@ -49,12 +58,26 @@ public class HostServices {
     }
 
     /** The services of a host and why, for the log. */
-    public record Derivation(List<MailService> services, List<String> notes) {
+    public record Derivation(List<ServicePort> services, List<String> notes) {
 
         public Derivation {
             services = List.copyOf(services);
             notes = List.copyOf(notes);
         }
+    }
+
+    /**
+     * A service MailCA publishes TLSA for: its owner name and the service recorded with it
+     * ({@code imaps}), null in records from before services were recorded.
+     */
+    record Published(String owner, String service) {
+    }
+
+    /** Refuses to start with a configured service that is unknown or at a bad port. */
+    void check(@Observes StartupEvent event) {
+        HostProfile.parse(settings.defaultServices(), "mailca.dane.default-services");
+        settings.hosts().forEach((host, own) -> own.services().ifPresent(names ->
+                HostProfile.parse(names, "mailca.dane.hosts.\"" + host + "\".services")));
     }
 
     /** The mail domains whose records are read: {@code mailca.dane.mail-domains}. */
@@ -74,14 +97,15 @@ public class HostServices {
         }
         var found = new MailServiceRecords(dns).lookUp(mailDomains(), true, true);
         var published = QuarkusTransaction.requiringNew().call(() -> rows.recordsOfHost(host)
-                .stream().filter(r -> r.withdrawnAt == null).map(r -> r.ownerName).toList());
+                .stream().filter(r -> r.withdrawnAt == null)
+                .map(r -> new Published(r.ownerName, r.service)).toList());
         var derivation = derive(host, found, servicesAt(host, published), defaults());
         derivation.notes().forEach(n -> LOG.debugf("%s: %s", host, n));
         return HostProfile.of(host, settings, derivation.services());
     }
 
-    private List<MailService> defaults() {
-        return settings.defaultServices().stream().map(MailService::named).toList();
+    private List<ServicePort> defaults() {
+        return HostProfile.parse(settings.defaultServices(), "mailca.dane.default-services");
     }
 
     /**
@@ -91,35 +115,48 @@ public class HostServices {
      * @throws PublishException when lookups failed, no record found names the host, and
      *     nothing is published for it
      */
-    static Derivation derive(String host, Found found, Collection<MailService> published,
-            List<MailService> defaults) throws PublishException {
-        var services = EnumSet.noneOf(MailService.class);
+    static Derivation derive(String host, Found found, Collection<ServicePort> published,
+            List<ServicePort> defaults) throws PublishException {
+        var services = new LinkedHashMap<Integer, ServicePort>();
         var notes = new ArrayList<String>();
         var named = found.naming(host);
-        for (var target : named) {
-            var service = MailService.named(target.service());
-            if (target.port() == service.port()) {
-                services.add(service);
-                notes.add(service.name().toLowerCase(Locale.ROOT) + " from " + target.record());
-            } else {
-                // TODO(#4): TLSA at a non-standard SRV port (RFC 7673 §3) needs the probe and
-                // the owner names to carry a port of their own.
-                LOG.warnf("%s names %s with port %d, not %s's port %d: MailCA publishes no"
-                        + " TLSA for it; configure mailca.dane.hosts.\"%s\".services to choose",
-                        target.record(), host, target.port(), target.service(), service.port(),
-                        host);
-                notes.add(target.record() + " ignored: port " + target.port());
+        // MX first: an MX always means SMTP on 25, whatever an SRV record says of that port.
+        var ordered = new ArrayList<Target>(named.stream()
+                .filter(t -> t.service().equals(MailServiceRecords.SMTP)).toList());
+        named.stream().filter(t -> !t.service().equals(MailServiceRecords.SMTP))
+                .forEach(ordered::add);
+        for (var target : ordered) {
+            ServicePort offered;
+            try {
+                offered = new ServicePort(MailService.named(target.service()), target.port());
+            } catch (IllegalArgumentException e) {
+                LOG.warnf("%s names %s: %s; MailCA publishes no TLSA for it", target.record(),
+                        host, e.getMessage());
+                notes.add(target.record() + " ignored: " + e.getMessage());
+                continue;
+            }
+            var taken = services.putIfAbsent(offered.port(), offered);
+            if (taken == null) {
+                notes.add(offered.name() + " on port " + offered.port() + " from "
+                        + target.record());
+            } else if (!taken.equals(offered)) {
+                LOG.warnf("%s names %s with %s on port %d, where it runs %s: one port runs one"
+                        + " service, MailCA publishes TLSA for %s there; configure"
+                        + " mailca.dane.hosts.\"%s\".services to choose", target.record(),
+                        host, offered.name(), offered.port(), taken.name(), taken.name(), host);
+                notes.add(target.record() + " ignored: port " + offered.port() + " runs "
+                        + taken.name());
             }
         }
         for (var service : published) {
-            var failure = found.failures().get(service.name().toLowerCase(Locale.ROOT));
-            if (failure != null && services.add(service)) {
-                notes.add(service.name().toLowerCase(Locale.ROOT) + " kept, its lookup failed: "
-                        + failure);
+            var failure = found.failures().get(service.name());
+            if (failure != null && services.putIfAbsent(service.port(), service) == null) {
+                notes.add(service.name() + " on port " + service.port()
+                        + " kept, its lookup failed: " + failure);
             }
         }
         if (!services.isEmpty()) {
-            return new Derivation(List.copyOf(services), notes);
+            return new Derivation(sorted(services.values()), notes);
         }
         if (found.failures().isEmpty()) {
             if (named.isEmpty()) {
@@ -131,22 +168,54 @@ public class HostServices {
         if (!published.isEmpty()) {
             // Whether a record would name the host is unknown: keep what is published.
             notes.add("lookups failed " + found.failures().keySet() + ": published services kept");
-            return new Derivation(List.copyOf(EnumSet.copyOf(published)), notes);
+            return new Derivation(sorted(published), notes);
         }
         throw new PublishException("the services of " + host + " are unknown: looking up the"
                 + " MX and SRV records of the mail domains failed ("
                 + String.join("; ", found.failures().values()) + ")");
     }
 
-    /** The services whose owner names {@code _PORT._tcp.HOST} are among {@code owners}. */
-    static List<MailService> servicesAt(String host, Collection<String> owners) {
-        var services = EnumSet.noneOf(MailService.class);
-        for (var service : MailService.values()) {
-            if (owners.contains(service.owner(host))) {
-                services.add(service);
+    /**
+     * The services MailCA publishes for {@code host}: the owner names {@code _PORT._tcp.HOST}
+     * among {@code published}, each with its recorded service (or, for a record from before
+     * services were recorded, the service whose standard port it is).
+     */
+    static List<ServicePort> servicesAt(String host, Collection<Published> published) {
+        var services = new LinkedHashMap<Integer, ServicePort>();
+        for (var p : published) {
+            var port = port(p.owner());
+            if (port.isEmpty() || !p.owner().equals("_" + port.get() + "._tcp." + host)) {
+                continue;
+            }
+            var service = serviceName(p.service(), port.get());
+            if (service != null) {
+                services.putIfAbsent(port.get(),
+                        new ServicePort(MailService.named(service), port.get()));
             }
         }
-        return List.copyOf(services);
+        return sorted(services.values());
+    }
+
+    /**
+     * The name of the service at {@code port}: {@code recorded}, or for a row from before
+     * services were recorded the service whose standard port it is; null when neither says.
+     */
+    static String serviceName(String recorded, int port) {
+        return recorded != null ? recorded : standardOn(port)
+                .map(s -> ServicePort.of(s).name()).orElse(null);
+    }
+
+    private static Optional<MailService> standardOn(int port) {
+        for (var service : MailService.values()) {
+            if (service.port() == port) {
+                return Optional.of(service);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static List<ServicePort> sorted(Collection<ServicePort> services) {
+        return services.stream().distinct().sorted(ORDER).toList();
     }
 
     /** The port of an owner name {@code _PORT._tcp.HOST}, if it has that form. */

@@ -3,8 +3,9 @@ package io.mailca.dane;
 import java.util.Locale;
 
 /**
- * Mail services and their ports, with how TLS starts on each: STARTTLS (RFC 3207, RFC 3501
- * §6.2.1, RFC 2595 §4) or TLS from the first byte (RFC 8314 §3).
+ * Mail services and their standard ports, with how TLS starts on each: STARTTLS (RFC 3207,
+ * RFC 3501 §6.2.1, RFC 2595 §4) or TLS from the first byte (RFC 8314 §3). A host may run a
+ * service on another port ({@link ServicePort}); TLS starts there the same way.
  */
 public enum MailService {
     SMTP(25, Start.SMTP),
@@ -26,6 +27,7 @@ public enum MailService {
         this.start = start;
     }
 
+    /** The service's standard port, as IANA registers it. */
     public int port() {
         return port;
     }
@@ -54,7 +56,7 @@ public enum MailService {
         throw new IllegalArgumentException("no mail service on port " + port);
     }
 
-    /** The TLSA owner name of this service on {@code host}: {@code _PORT._tcp.HOST}. */
+    /** The TLSA owner name of this service on {@code host} at its standard port. */
     public String owner(String host) {
         return "_" + port + "._tcp." + host;
     }

@@ -60,9 +60,9 @@ public class ProbeRunner {
         this.metrics = metrics;
     }
 
-    /** One host and port, as probed. */
-    public record Result(String host, int port, String spkiSha256, boolean matchesTlsa,
-            boolean chainsToRoot, String alert) {
+    /** One host and port, as probed, with the service spoken there. */
+    public record Result(String host, ServicePort service, int port, String spkiSha256,
+            boolean matchesTlsa, boolean chainsToRoot, String alert) {
     }
 
     @Scheduled(every = "${mailca.dane.probe-every:15m}", delayed = "2m",
@@ -95,6 +95,7 @@ public class ProbeRunner {
                 var row = new DaneProbe();
                 row.host = r.host();
                 row.port = r.port();
+                row.service = r.service().name();
                 row.spkiSha256 = r.spkiSha256();
                 row.matchesTlsa = r.matchesTlsa();
                 row.chainsToRoot = r.chainsToRoot();
@@ -108,15 +109,18 @@ public class ProbeRunner {
         return results;
     }
 
-    private Result probe(String host, MailService service, Instant now) {
+    /** Connects to the port clients use for {@code service} and speaks its protocol. */
+    private Result probe(String host, ServicePort service, Instant now) {
         var port = service.port();
         List<X509Certificate> chain;
         try {
-            chain = new TlsProbe(settings.timeout()).chain(host, service, address(host, port));
+            chain = new TlsProbe(settings.timeout()).chain(host, service.service(),
+                    address(host, port));
         } catch (IOException | DnsException e) {
-            var alert = "no TLS on " + host + ":" + port + ": " + e.getMessage();
+            var alert = "no TLS on " + host + ":" + port + " (" + service + "): "
+                    + e.getMessage();
             LOG.warnf("DANE probe: %s", alert);
-            return new Result(host, port, null, false, false, alert);
+            return new Result(host, service, port, null, false, false, alert);
         }
         var leaf = chain.get(0);
         var spki = sha256(leaf.getPublicKey().getEncoded());
@@ -158,7 +162,7 @@ public class ProbeRunner {
         if (alert != null) {
             LOG.warnf("DANE probe: %s", alert);
         }
-        return new Result(host, port, spki, matches, chains, alert);
+        return new Result(host, service, port, spki, matches, chains, alert);
     }
 
     private InetSocketAddress address(String host, int port) throws DnsException, IOException {

@@ -21,8 +21,9 @@ import javax.net.ssl.X509TrustManager;
 /**
  * Connects to a mail service the way a sending MTA or mail client does and returns the
  * certificate chain it presents: STARTTLS for SMTP (RFC 3207), IMAP (RFC 3501 §6.2.1) and POP3
- * (RFC 2595 §4), TLS from the first byte on 465, 993 and 995 (RFC 8314 §3). It trusts
- * everything: it only looks, and the caller judges the chain.
+ * (RFC 2595 §4), TLS from the first byte for submissions, imaps and pop3s (RFC 8314 §3), on
+ * whatever port the service runs. It trusts everything: it only looks, and the caller judges
+ * the chain.
  */
 public final class TlsProbe {
     private final Duration timeout;

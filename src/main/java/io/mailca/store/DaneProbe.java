@@ -21,6 +21,9 @@ public class DaneProbe extends PanacheEntityBase {
 
     public int port;
 
+    /** The service probed on the port, {@code imaps}; null in probes from before. */
+    public String service;
+
     /** SHA-256 of the presented leaf's SubjectPublicKeyInfo, hex; null when none was read. */
     @Column(name = "spki_sha256")
     public String spkiSha256;

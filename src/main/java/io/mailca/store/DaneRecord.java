@@ -23,6 +23,12 @@ public class DaneRecord extends PanacheEntityBase {
     @Column(name = "owner_name")
     public String ownerName;
 
+    /**
+     * The service the owner name stands for, {@code imaps} (its port may be another than the
+     * standard one); null in records from before services were recorded.
+     */
+    public String service;
+
     /** Presentation form, {@code "3 1 1 <lower-case hex>"}. */
     public String rdata;
 

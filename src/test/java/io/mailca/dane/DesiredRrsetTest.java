@@ -31,10 +31,15 @@ class DesiredRrsetTest {
     static String newRecord;
     static String rsaRecord;
 
-    static final HostProfile SMTP = new HostProfile(HOST, List.of(MailService.SMTP), 1, 1, 1,
+    static final HostProfile SMTP = new HostProfile(HOST,
+            List.of(ServicePort.of(MailService.SMTP)), 1, 1, 1, 3600);
+    static final HostProfile TWO_PORTS = new HostProfile(HOST, List.of(
+            ServicePort.of(MailService.SMTP), ServicePort.of(MailService.SUBMISSION)), 1, 1, 1,
             3600);
-    static final HostProfile TWO_PORTS = new HostProfile(HOST, List.of(MailService.SMTP,
-            MailService.SUBMISSION), 1, 1, 1, 3600);
+    /** SMTP and IMAPS where an SRV record puts it, port 9993 (RFC 7673 §3). */
+    static final HostProfile SRV_PORT = new HostProfile(HOST, List.of(
+            ServicePort.of(MailService.SMTP), new ServicePort(MailService.IMAPS, 9993)), 1, 1,
+            1, 3600);
 
     @BeforeAll
     static void certificates() {
@@ -107,6 +112,21 @@ class DesiredRrsetTest {
     }
 
     @Test
+    void ok_supersededKeyWaitsForTheNewKeyOnTheSrvPortNotTheStandardOne() {
+        var certs = List.of(issued("old", T0, null), issued("new", T0.plusSeconds(10), null));
+        var published = Map.of(spki("new"), T0.plusSeconds(20));
+        var later = T0.plus(Duration.ofDays(1));
+
+        // Seen on 993 says nothing of 9993, where clients of this host connect.
+        assertThat(rrset(SRV_PORT, certs, Set.of(new Seen(25, spki("new")),
+                new Seen(993, spki("new"))), published, later))
+                .containsExactly(oldRecord, newRecord, caRecord);
+        assertThat(rrset(SRV_PORT, certs, Set.of(new Seen(25, spki("new")),
+                new Seen(9993, spki("new"))), published, later))
+                .containsExactly(newRecord, caRecord);
+    }
+
+    @Test
     void ok_expiryAloneRemovesNothing() {
         var afterExpiry = T0.plus(Duration.ofDays(400));
         assertThat(rrset(SMTP, List.of(issued("old", T0, null)), Set.of(), Map.of(),
@@ -135,7 +155,8 @@ class DesiredRrsetTest {
 
     @Test
     void ok_selectorZeroAndSha512() {
-        var profile = new HostProfile(HOST, List.of(MailService.SMTP), 0, 0, 2, 300);
+        var profile = new HostProfile(HOST, List.of(ServicePort.of(MailService.SMTP)), 0, 0,
+                2, 300);
         assertThat(rrset(profile, List.of(issued("old", T0, null)), Set.of(), Map.of(), T0))
                 .containsExactly("3 0 2 " + openssl.certDigest("old", "sha512"),
                         "2 0 2 " + openssl.certDigest("ca", "sha512"));
@@ -143,10 +164,12 @@ class DesiredRrsetTest {
 
     @Test
     void ok_ownersPerService() {
-        var profile = new HostProfile(HOST, List.of(MailService.SMTP, MailService.SUBMISSIONS,
-                MailService.IMAPS, MailService.POP3), 1, 1, 1, 3600);
+        var profile = new HostProfile(HOST, List.of(ServicePort.of(MailService.SMTP),
+                ServicePort.of(MailService.SUBMISSIONS), ServicePort.of(MailService.IMAPS),
+                ServicePort.of(MailService.POP3), new ServicePort(MailService.IMAPS, 9993)), 1,
+                1, 1, 3600);
         assertThat(profile.owners()).containsExactly("_25._tcp.mx1.example.test",
                 "_465._tcp.mx1.example.test", "_993._tcp.mx1.example.test",
-                "_110._tcp.mx1.example.test");
+                "_110._tcp.mx1.example.test", "_9993._tcp.mx1.example.test");
     }
 }

@@ -99,6 +99,14 @@ public final class AcmeTestServers implements QuarkusTestResourceLifecycleManage
     public static final String DANE_IMAPS_PORT_PROPERTY = "mailca.test.dane-imaps-port";
     public static final String DANE_POP3_PORT_PROPERTY = "mailca.test.dane-pop3-port";
     public static final String DANE_POP3S_PORT_PROPERTY = "mailca.test.dane-pop3s-port";
+    /**
+     * Where the probe finds the services DaneServicesTest's SRV records put on other ports
+     * than the standard ones (RFC 7673 §3): IMAP on 1143, IMAPS on 9993, POP3 on 1110 and
+     * POP3S on 1995, all served by one Dovecot.
+     */
+    public static final Map<Integer, String> DANE_SRV_PORT_PROPERTIES = Map.of(
+            1143, "mailca.test.dane-srv-imap-port", 9993, "mailca.test.dane-srv-imaps-port",
+            1110, "mailca.test.dane-srv-pop3-port", 1995, "mailca.test.dane-srv-pop3s-port");
     /** The port of the HTTPS server that serves MTA-STS policies (RFC 8461 §3.3) in tests. */
     public static final String MTA_STS_PORT_PROPERTY = "mailca.test.mta-sts-port";
     /**
@@ -147,6 +155,8 @@ public final class AcmeTestServers implements QuarkusTestResourceLifecycleManage
         dane.put("mailca.dane.probe.port-override.\"110\"", portProperty(DANE_POP3_PORT_PROPERTY));
         dane.put("mailca.dane.probe.port-override.\"995\"", portProperty(DANE_POP3S_PORT_PROPERTY));
         dane.put("mailca.dane.mta-sts.port", portProperty(MTA_STS_PORT_PROPERTY));
+        DANE_SRV_PORT_PROPERTIES.forEach((port, property) -> dane.put(
+                "mailca.dane.probe.port-override.\"" + port + "\"", portProperty(property)));
         return dane;
     }
 
