@@ -49,9 +49,18 @@ public final class IssuanceBenchmark {
     /** One row of the result table. */
     record Row(String store, int clients, double seconds, long completed, long failed,
             Map<String, Long> failures, double p50, double p95, double p99, long peakRssKib,
-            String load) {
+            String load, double serverCpuSeconds, double clientCpuSeconds) {
         double perSecond() {
             return seconds > 0 ? completed / seconds : 0;
+        }
+
+        /** CPU time per completed flow, which other load on the machine hardly changes. */
+        double serverCpuMillisPerFlow() {
+            return completed > 0 ? serverCpuSeconds * 1000 / completed : 0;
+        }
+
+        double clientCpuMillisPerFlow() {
+            return completed > 0 ? clientCpuSeconds * 1000 / completed : 0;
         }
     }
 
@@ -199,6 +208,8 @@ public final class IssuanceBenchmark {
         }
 
         var peakReset = resetPeakRss(serverPid);
+        var serverCpuBefore = cpuSeconds(serverPid);
+        var clientCpuBefore = ownCpuSeconds();
         var stats = new FlowStats();
         var running = new AtomicInteger(clients);
         var start = System.nanoTime();
@@ -239,18 +250,22 @@ public final class IssuanceBenchmark {
         var peak = readStatusKib(serverPid, "VmHWM");
         return new Row(store, clients, seconds, stats.completedCount(), stats.failedCount(),
                 stats.failures(), stats.percentileMillis(50), stats.percentileMillis(95),
-                stats.percentileMillis(99), peakReset ? peak : -peak, loadAverage());
+                stats.percentileMillis(99), peakReset ? peak : -peak, loadAverage(),
+                cpuSeconds(serverPid) - serverCpuBefore, ownCpuSeconds() - clientCpuBefore);
     }
 
     static void printTable(List<Row> rows, PrintStream out) {
         out.println("store       clients  seconds  completed  failed  flows/s"
-                + "   p50 ms   p95 ms   p99 ms  peak RSS MiB  load (1/5/15 min)");
+                + "   p50 ms   p95 ms   p99 ms  peak RSS MiB  CPU ms/flow server client"
+                + "  load (1/5/15 min)");
         for (var row : rows) {
-            out.printf("%-10s %8d %8.1f %10d %7d %8.1f %8.0f %8.0f %8.0f %13s  %s%n",
+            out.printf("%-10s %8d %8.1f %10d %7d %8.1f %8.0f %8.0f %8.0f %13s %18.0f %6.0f"
+                    + "  %s%n",
                     row.store(), row.clients(), row.seconds(), row.completed(), row.failed(),
                     row.perSecond(), row.p50(), row.p95(), row.p99(),
                     row.peakRssKib() < 0 ? (-row.peakRssKib() / 1024) + "*"
-                            : String.valueOf(row.peakRssKib() / 1024), row.load());
+                            : String.valueOf(row.peakRssKib() / 1024),
+                    row.serverCpuMillisPerFlow(), row.clientCpuMillisPerFlow(), row.load());
         }
         for (var row : rows) {
             row.failures().forEach((reason, count) -> out.printf(
@@ -292,6 +307,21 @@ public final class IssuanceBenchmark {
             }
         }
         throw new IllegalStateException(field + " not in /proc/" + pid + "/status");
+    }
+
+    /**
+     * User and system CPU time of a process, from {@code /proc/PID/stat} (proc(5): fields 14
+     * and 15, in clock ticks of 1/100 s on Linux).
+     */
+    private static double cpuSeconds(long pid) throws IOException {
+        var stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+        // The command name (field 2) may hold spaces; count fields after its closing ')'.
+        var fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+    }
+
+    private static double ownCpuSeconds() throws IOException {
+        return cpuSeconds(ProcessHandle.current().pid());
     }
 
     private static String loadAverage() throws IOException {
