@@ -1,16 +1,23 @@
 package io.mailca.store;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Synchronization;
+import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.Transactional;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import javax.sql.DataSource;
 import org.jboss.logging.Logger;
 
 /**
@@ -20,8 +27,12 @@ import org.jboss.logging.Logger;
  * hash, so an operator's log pipeline holds a copy of the chain outside the database.
  *
  * <p>Appending locks the one row of {@code audit_head} until the caller's transaction ends:
- * replicas sharing a database append one at a time, and the chain has no forks. Callers record
- * their event as late in the transaction as they can, to keep that lock short.
+ * replicas sharing a database append one at a time, and the chain has no forks. So that this
+ * lock, which every audited change of every replica takes, is held for the commit only and
+ * not across the work of the transaction (a finalize signs and stores while it would hold
+ * it), {@link #record} keeps its events with the transaction and appends them, in the order
+ * recorded, just before the transaction commits. They still commit or roll back with the
+ * change they describe.
  */
 @ApplicationScoped
 public class AuditLog {
@@ -30,11 +41,18 @@ public class AuditLog {
 
     private static final Logger LOG = Logger.getLogger("audit");
     private static final int VERIFY_BATCH = 500;
+    /** Key of this transaction's pending events in the transaction's resources. */
+    private static final Object PENDING = AuditLog.class.getName() + ".pending";
 
     private final Clock clock;
+    private final TransactionSynchronizationRegistry transactions;
+    private final DataSource dataSource;
 
-    AuditLog(Clock clock) {
+    AuditLog(Clock clock, TransactionSynchronizationRegistry transactions,
+            DataSource dataSource) {
         this.clock = clock;
+        this.transactions = transactions;
+        this.dataSource = dataSource;
     }
 
     /** What a verification of the chain found. */
@@ -44,14 +62,11 @@ public class AuditLog {
 
     /**
      * Appends an event inside the caller's transaction, so that the event and the change it
-     * describes commit or roll back together.
+     * describes commit or roll back together. The event is stamped now; it joins the chain
+     * (and the {@code audit} log category) when the transaction is about to commit.
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public void record(String actor, String action, String target, String details) {
-        RowLocks.lock("audit_head", 1);
-        var head = AuditHead.<AuditHead>findById(1);
-        AuditHead.getEntityManager().refresh(head);
-
         var event = new AuditEvent();
         // PostgreSQL keeps microseconds; a finer instant would not hash the same when read back.
         event.occurredAt = clock.instant().truncatedTo(ChronoUnit.MICROS);
@@ -59,14 +74,98 @@ public class AuditLog {
         event.action = action;
         event.target = target;
         event.details = details;
-        event.prevHash = head.lastHash;
-        event.persist();
-        event.rowHash = hashOf(event);
-        head.lastEventId = event.id;
-        head.lastHash = event.rowHash;
+        pendingEvents().add(event);
+    }
 
-        LOG.infof("actor=%s action=%s target=%s %s hash=%s", actor, action, target,
-                details == null ? "" : details, event.rowHash);
+    /** The events this transaction recorded and has not appended yet. */
+    @SuppressWarnings("unchecked")
+    private List<AuditEvent> pendingEvents() {
+        var pending = (List<AuditEvent>) transactions.getResource(PENDING);
+        if (pending == null) {
+            var events = new ArrayList<AuditEvent>();
+            transactions.putResource(PENDING, events);
+            transactions.registerInterposedSynchronization(new Synchronization() {
+                @Override
+                public void beforeCompletion() {
+                    // A failure here rolls the transaction back: no change without its event.
+                    if (!transactions.getRollbackOnly()) {
+                        append(events);
+                    }
+                }
+
+                @Override
+                public void afterCompletion(int status) {
+                    // Nothing to release: the head's row lock ends with the transaction.
+                }
+            });
+            pending = events;
+        }
+        return pending;
+    }
+
+    /**
+     * Appends the events to the chain in the committing transaction, in plain JDBC: by the
+     * time this runs Hibernate has flushed, and a connection it took now would stay open past
+     * the pool's own check before commit. The connection is the transaction's own.
+     */
+    private void append(List<AuditEvent> events) {
+        try (var connection = dataSource.getConnection()) {
+            if (connection.getAutoCommit()) {
+                throw new IllegalStateException("audit events must commit with their change");
+            }
+            String lastHash;
+            try (var lock = connection.prepareStatement(
+                    "select last_hash from audit_head where id = 1 for update");
+                    var head = lock.executeQuery()) {
+                if (!head.next()) {
+                    throw new IllegalStateException("audit_head has no row");
+                }
+                lastHash = head.getString(1);
+            }
+            for (var event : events) {
+                event.prevHash = lastHash;
+                event.id = insert(connection, event);
+                event.rowHash = hashOf(event);
+                try (var update = connection.prepareStatement(
+                        "update audit_event set row_hash = ? where id = ?")) {
+                    update.setString(1, event.rowHash);
+                    update.setLong(2, event.id);
+                    update.executeUpdate();
+                }
+                lastHash = event.rowHash;
+                LOG.infof("actor=%s action=%s target=%s %s hash=%s", event.actor, event.action,
+                        event.target, event.details == null ? "" : event.details,
+                        event.rowHash);
+            }
+            try (var update = connection.prepareStatement(
+                    "update audit_head set last_hash = ?, last_event_id = ? where id = 1")) {
+                update.setString(1, lastHash);
+                update.setLong(2, events.get(events.size() - 1).id);
+                update.executeUpdate();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("appending to the audit chain failed", e);
+        }
+    }
+
+    private static long insert(Connection connection, AuditEvent event) throws SQLException {
+        try (var insert = connection.prepareStatement("insert into audit_event (occurred_at,"
+                + " actor, action, target, details, prev_hash) values (?, ?, ?, ?, ?, ?)",
+                new String[] {"id"})) {
+            insert.setObject(1, OffsetDateTime.ofInstant(event.occurredAt, ZoneOffset.UTC));
+            insert.setString(2, event.actor);
+            insert.setString(3, event.action);
+            insert.setString(4, event.target);
+            insert.setString(5, event.details);
+            insert.setString(6, event.prevHash);
+            insert.executeUpdate();
+            try (var keys = insert.getGeneratedKeys()) {
+                if (!keys.next()) {
+                    throw new IllegalStateException("no id for the audit event");
+                }
+                return keys.getLong(1);
+            }
+        }
     }
 
     /** Appends an event in a transaction of its own, for refusals that change nothing else. */

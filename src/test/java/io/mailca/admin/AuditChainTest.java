@@ -1,6 +1,7 @@
 package io.mailca.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.mailca.registration.Operator;
 import io.mailca.registration.Role;
@@ -8,12 +9,17 @@ import io.mailca.registration.TokenService;
 import io.mailca.store.AuditLog;
 import io.mailca.testsupport.AcmeTestServers;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -74,6 +80,48 @@ class AuditChainTest {
             update(id, details);
         }
         assertThat(audit.verify().intact()).isTrue();
+    }
+
+    @Test
+    void concurrentTransactionsAppendOneChainAndARollbackLeavesNoEvent() throws Exception {
+        var actor = "chain-test-" + System.nanoTime();
+        var pool = Executors.newFixedThreadPool(8);
+        try {
+            var done = new ArrayList<Future<?>>();
+            for (var i = 0; i < 40; i++) {
+                var n = i;
+                // Two events per transaction, as a finalize records signing and issued.
+                done.add(pool.submit(() -> QuarkusTransaction.requiringNew().run(() -> {
+                    audit.record(actor, "test.first", "t" + n, null);
+                    audit.record(actor, "test.second", "t" + n, "n=" + n);
+                })));
+            }
+            for (var future : done) {
+                future.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThatThrownBy(() -> QuarkusTransaction.requiringNew().run(() -> {
+            audit.record(actor, "test.rolled-back", "t-1", null);
+            throw new IllegalStateException("the change fails");
+        })).hasMessage("the change fails");
+
+        var events = audit.page(null, null, actor, null, 0, 500).items();
+        assertThat(events).hasSize(80);
+        assertThat(events).noneMatch(e -> e.action.equals("test.rolled-back"));
+        // Each transaction's two events are neighbours in the chain, first before second.
+        for (var i = 0; i < events.size(); i += 2) {
+            var second = events.get(i);
+            var first = events.get(i + 1);
+            assertThat(second.action).isEqualTo("test.second");
+            assertThat(first.action).isEqualTo("test.first");
+            assertThat(second.target).isEqualTo(first.target);
+            assertThat(second.prevHash).isEqualTo(first.rowHash);
+        }
+        var verification = audit.verify();
+        assertThat(verification.problem()).isNull();
+        assertThat(verification.intact()).isTrue();
     }
 
     private static String field(String value) {

@@ -170,6 +170,14 @@ public final class MailcaProcess implements AutoCloseable {
         return process != null && process.isAlive();
     }
 
+    /** The server's process id, e.g. for {@code /proc/PID/status} or {@code jcmd}. */
+    public long pid() {
+        if (process == null) {
+            throw new IllegalStateException("MailCA was never started");
+        }
+        return process.pid();
+    }
+
     /**
      * Starts the server (again, after {@link #stop()} or {@link #kill()}) on the same ports and
      * data directory, and returns once the ACME directory answers over trusted HTTPS.

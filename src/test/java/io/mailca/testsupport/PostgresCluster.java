@@ -29,7 +29,8 @@ import java.util.stream.Stream;
  * <p>It uses the binaries of Debian's {@code postgresql} package. {@code initdb} and
  * {@code pg_ctl} refuse to run as root, so a root test JVM runs them as the {@code postgres}
  * user in a directory that user owns. Durability is switched off ({@code fsync=off}): the
- * cluster lives for one test run and speed matters more.
+ * cluster lives for one test run and speed matters more ({@link #startDurable()} keeps it on,
+ * for the benchmark).
  *
  * <pre>{@code
  * try (var pg = PostgresCluster.start()) {
@@ -49,25 +50,41 @@ public final class PostgresCluster implements AutoCloseable {
     private final Path dir;
     private final boolean asPostgresUser;
     private final String password;
+    private final boolean durable;
     private final Thread shutdownHook;
     private int port;
     private boolean stopped;
 
-    private PostgresCluster(Path dir, boolean asPostgresUser) {
+    private PostgresCluster(Path dir, boolean asPostgresUser, boolean durable) {
         this.dir = dir;
         this.asPostgresUser = asPostgresUser;
+        this.durable = durable;
         this.password = randomSecret();
         this.shutdownHook = new Thread(this::stopQuietly, "postgres-cluster-cleanup");
     }
 
     /** Creates, starts and provisions a new cluster; it is gone after {@link #close()}. */
     public static PostgresCluster start() throws IOException, InterruptedException {
+        return start(false);
+    }
+
+    /**
+     * A cluster with PostgreSQL's durable defaults ({@code fsync}, {@code synchronous_commit}
+     * and {@code full_page_writes} on): a returned commit is on disk, as in production. For
+     * benchmarks, whose figures must include the cost of durability.
+     */
+    public static PostgresCluster startDurable() throws IOException, InterruptedException {
+        return start(true);
+    }
+
+    private static PostgresCluster start(boolean durable)
+            throws IOException, InterruptedException {
         if (!Files.isExecutable(BIN.resolve("initdb"))) {
             throw new IllegalStateException(BIN + "/initdb not found: install Debian's"
                     + " 'postgresql' package (./scripts/test does that when run as root)");
         }
         var cluster = new PostgresCluster(
-                Files.createTempDirectory("mailca-pg-"), isRoot());
+                Files.createTempDirectory("mailca-pg-"), isRoot(), durable);
         // Registered before anything starts, so a half-started server is not left behind.
         Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
         try {
@@ -134,15 +151,20 @@ public final class PostgresCluster implements AutoCloseable {
         Files.delete(superuserPassword);
 
         // The socket goes into our private directory; listening is loopback only.
-        Files.writeString(dataDir().resolve("postgresql.conf"), String.join("\n",
+        var settings = new ArrayList<>(List.of(
                 "",
                 "listen_addresses = '127.0.0.1'",
                 "unix_socket_directories = '" + dir + "'",
-                "fsync = off",
-                "synchronous_commit = off",
-                "full_page_writes = off",
-                "max_connections = 200",
-                ""), StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+                "max_connections = 200"));
+        if (!durable) {
+            settings.addAll(List.of(
+                    "fsync = off",
+                    "synchronous_commit = off",
+                    "full_page_writes = off"));
+        }
+        settings.add("");
+        Files.writeString(dataDir().resolve("postgresql.conf"), String.join("\n", settings),
+                StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
     }
 
     private void startServer() throws IOException, InterruptedException {
