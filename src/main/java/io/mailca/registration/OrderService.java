@@ -234,7 +234,9 @@ public class OrderService {
                     caaRefusals));
         }
 
-        // 5. Sign, with an audit line before and after, under the order's lock.
+        // 5. Sign, with an audit event before and after, under the order's lock. Both join the
+        // chain (and the audit log) as this transaction commits, with the certificate: a
+        // signature whose transaction rolls back was never handed to anyone.
         order = orders.byIdForUpdate(orderId).orElseThrow(() -> notFound("order"));
         refresh(order);
         if (!"ready".equals(order.status)) {
