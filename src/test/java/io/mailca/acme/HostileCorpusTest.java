@@ -97,6 +97,13 @@ class HostileCorpusTest {
         if (request.has("jws") && reply.status() >= 400) {
             assertThat(reply.header("Replay-Nonce")).as("nonce of %s", why).isNotBlank();
         }
+        if (expect.path("nonce").asBoolean()) {
+            assertThat(reply.header("Replay-Nonce")).as("nonce of %s", why).isNotBlank();
+        }
+        if (expect.hasNonNull("connection")) {
+            assertThat(reply.header("Connection")).as(why)
+                    .isEqualToIgnoringCase(expect.get("connection").asText());
+        }
         if (expect.hasNonNull("type")) {
             assertThat(reply.header("Content-Type")).as(why).startsWith("application/problem+json");
             var type = expect.get("type").asText();
