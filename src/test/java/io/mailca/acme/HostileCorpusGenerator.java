@@ -767,6 +767,14 @@ class HostileCorpusGenerator {
         justUnder.put("signature", "valid");
         add("http/large-payload-under-the-limit", "newOrder", justUnder, 400,
                 "malformed");
+        // A chunked body (no Content-Length) under the limit reaches the resource whole.
+        var chunked = new LinkedHashMap<String, Object>();
+        chunked.put("key", "account");
+        chunked.put("protected", kidHeader("ES256"));
+        chunked.put("payloadText", "");
+        chunked.put("signature", "valid");
+        ((Map<String, Object>) add("http/chunked-post-as-get-account", "account", chunked, 200,
+                null).get("request")).put("chunked", true);
         var contacts = new ArrayList<String>();
         for (int i = 0; i < 1500; i++) {
             contacts.add("mailto:admin" + i + "@example.test");

@@ -338,8 +338,20 @@ class HostileCorpusTest {
         } else {
             body = null;
         }
-        var builder = HttpRequest.newBuilder(URI.create(context.url));
         var contentType = request.get("contentType");
+        if (request.path("chunked").asBoolean()) {
+            // HTTP/1.1 chunked (RFC 9112 §7.1), the body split in two chunks.
+            var text = new String(body, StandardCharsets.UTF_8);
+            var half = text.length() / 2;
+            return sendRaw(method + " " + URI.create(context.url).getRawPath() + " HTTP/1.1\r\n"
+                    + "Host: " + context.value("host") + "\r\nContent-Type: "
+                    + contentType.asText() + "\r\nTransfer-Encoding: chunked\r\n"
+                    + "Connection: close\r\n\r\n"
+                    + Integer.toHexString(half) + "\r\n" + text.substring(0, half) + "\r\n"
+                    + Integer.toHexString(text.length() - half) + "\r\n"
+                    + text.substring(half) + "\r\n0\r\n\r\n");
+        }
+        var builder = HttpRequest.newBuilder(URI.create(context.url));
         if (contentType != null && !contentType.isNull()) {
             builder.header("Content-Type", contentType.asText());
         }
