@@ -6,6 +6,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.impl.HttpServerConnection;
 import io.vertx.core.metrics.MetricsOptions;
 import io.vertx.core.net.SocketAddress;
@@ -105,10 +106,11 @@ public class InvalidRequestHook implements VertxOptionsCustomizer {
         }
         if (decoded.isFailure()) {
             connection.invalidRequestHandler(handler);
-        } else if (!targetParses(request.uri())) {
+        } else if (request.version() != HttpVersion.HTTP_2 && !targetParses(request.uri())) {
             // Quarkus's own request handler would refuse this with an empty 400 before the
             // Router (VertxHttpRecorder's URI check): answer it here instead. The answer closes
-            // the connection, so the swapped handler serves no later request.
+            // the connection, so the swapped handler serves no later request. Not on HTTP/2,
+            // where the connection carries other streams at the same time.
             connection.handler(handler);
         }
     }

@@ -835,6 +835,8 @@ class HostileCorpusGenerator {
                 + "\r\n", 400, "malformed", true);
         framing("http/raw-nul-in-path", "POST /acme/new-order\u0000x HTTP/1.1\r\nHost: ${host}\r\n"
                 + "Content-Length: 0\r\nConnection: close\r\n\r\n", 400, "malformed", true);
+        framing("http/raw-brace-in-path", "POST /acme/new-order{x} HTTP/1.1\r\nHost: ${host}\r\n"
+                + "Content-Length: 0\r\nConnection: close\r\n\r\n", 400, "malformed", true);
         // The admin API answers the same framing errors with RFC 9457 about:blank problems.
         for (var admin : List.of(
                 List.of("content-length-not-a-number", "Content-Length: ten\r\n", "400"),
