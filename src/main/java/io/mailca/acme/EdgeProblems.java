@@ -40,12 +40,14 @@ public class EdgeProblems {
     private static final int BEFORE_UPLOAD_LIMIT = -3;
 
     private final Nonces nonces;
+    private final AcmeUrls urls;
     private final Vertx vertx;
     private final long maxBodySize;
 
-    EdgeProblems(Nonces nonces, Vertx vertx,
+    EdgeProblems(Nonces nonces, AcmeUrls urls, Vertx vertx,
             @ConfigProperty(name = "quarkus.http.limits.max-body-size") Optional<MemorySize> max) {
         this.nonces = nonces;
+        this.urls = urls;
         this.vertx = vertx;
         this.maxBodySize = max.map(MemorySize::asLongValue).orElse(Long.MAX_VALUE);
     }
@@ -196,6 +198,9 @@ public class EdgeProblems {
                 .putHeader("Cache-Control", "no-store");
         if (close) {
             response.putHeader(HttpHeaders.CONNECTION, "close");
+        }
+        if (MALFORMED.equals(type)) {
+            response.putHeader("Link", "<" + urls.directory() + ">;rel=\"index\"");
         }
         Runnable end = () -> response.end(AcmeJson.text(body)).onComplete(written -> {
             if (close) {

@@ -99,6 +99,7 @@ class HostileCorpusTest {
         }
         if (expect.path("nonce").asBoolean()) {
             assertThat(reply.header("Replay-Nonce")).as("nonce of %s", why).isNotBlank();
+            assertThat(reply.header("Link")).as(why).endsWith("/acme/directory>;rel=\"index\"");
         }
         if (expect.hasNonNull("connection")) {
             assertThat(reply.header("Connection")).as(why)
