@@ -97,6 +97,14 @@ class HostileCorpusTest {
         if (request.has("jws") && reply.status() >= 400) {
             assertThat(reply.header("Replay-Nonce")).as("nonce of %s", why).isNotBlank();
         }
+        if (expect.path("nonce").asBoolean()) {
+            assertThat(reply.header("Replay-Nonce")).as("nonce of %s", why).isNotBlank();
+            assertThat(reply.header("Link")).as(why).endsWith("/acme/directory>;rel=\"index\"");
+        }
+        if (expect.hasNonNull("connection")) {
+            assertThat(reply.header("Connection")).as(why)
+                    .isEqualToIgnoringCase(expect.get("connection").asText());
+        }
         if (expect.hasNonNull("type")) {
             assertThat(reply.header("Content-Type")).as(why).startsWith("application/problem+json");
             var type = expect.get("type").asText();
@@ -331,8 +339,20 @@ class HostileCorpusTest {
         } else {
             body = null;
         }
-        var builder = HttpRequest.newBuilder(URI.create(context.url));
         var contentType = request.get("contentType");
+        if (request.path("chunked").asBoolean()) {
+            // HTTP/1.1 chunked (RFC 9112 §7.1), the body split in two chunks.
+            var text = new String(body, StandardCharsets.UTF_8);
+            var half = text.length() / 2;
+            return sendRaw(method + " " + URI.create(context.url).getRawPath() + " HTTP/1.1\r\n"
+                    + "Host: " + context.value("host") + "\r\nContent-Type: "
+                    + contentType.asText() + "\r\nTransfer-Encoding: chunked\r\n"
+                    + "Connection: close\r\n\r\n"
+                    + Integer.toHexString(half) + "\r\n" + text.substring(0, half) + "\r\n"
+                    + Integer.toHexString(text.length() - half) + "\r\n"
+                    + text.substring(half) + "\r\n0\r\n\r\n");
+        }
+        var builder = HttpRequest.newBuilder(URI.create(context.url));
         if (contentType != null && !contentType.isNull()) {
             builder.header("Content-Type", contentType.asText());
         }
