@@ -261,7 +261,9 @@ public class Http01Validator implements AutoCloseable {
             return new Response(status, Optional.empty(),
                     new String(body, StandardCharsets.UTF_8));
         } catch (IOException | HttpException e) {
-            if (aborted.get()) {
+            // The response timeout and the abort both end at the deadline; whichever fires
+            // first, the client hears the same reason.
+            if (aborted.get() || System.nanoTime() - deadline >= 0) {
                 throw timedOut(url);
             }
             throw refusal(url, e);
