@@ -7,6 +7,7 @@ import io.mailca.dane.DesiredRrset.Seen;
 import io.mailca.store.AuditLog;
 import io.mailca.store.Authorities;
 import io.mailca.store.DaneJob;
+import io.mailca.store.DaneProbe;
 import io.mailca.store.DaneRecord;
 import io.mailca.store.DaneRows;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -154,6 +155,25 @@ public class DaneWorker {
     }
 
     /**
+     * The key each port serves now: the one of the newest probe that read a key there. A key
+     * seen once and then replaced again (the mail server rolled back) is not served, so the
+     * older key's record stays while the host presents that key, or comes back (issue #4).
+     *
+     * @param probes the host's probes, oldest first
+     */
+    static Set<Seen> servedNow(List<DaneProbe> probes) {
+        var latest = new TreeMap<Integer, String>();
+        for (var p : probes) {
+            if (p.spkiSha256 != null) {
+                latest.put(p.port, p.spkiSha256);
+            }
+        }
+        var seen = new HashSet<Seen>();
+        latest.forEach((port, spki) -> seen.add(new Seen(port, spki)));
+        return seen;
+    }
+
+    /**
      * The desired state of one owner name, read in one transaction: the service on its port,
      * or null and {@code dropped} when the host no longer runs a service on that port, so
      * MailCA's records there go.
@@ -236,12 +256,7 @@ public class DaneWorker {
             certificates.add(new Issued(parse(c.pem), issuer, c.spkiSha256, c.createdAt,
                     "revoked".equals(c.status) ? c.revocationReason : null));
         }
-        var seen = new HashSet<Seen>();
-        for (var p : rows.probesOf(profile.host())) {
-            if (p.spkiSha256 != null) {
-                seen.add(new Seen(p.port, p.spkiSha256));
-            }
-        }
+        var seen = servedNow(rows.probesOf(profile.host()));
         var firstPublished = new HashMap<String, Instant>();
         for (var r : rows.recordsOfHost(profile.host())) {
             firstPublished.merge(r.spkiSha256, r.publishedAt,

@@ -279,8 +279,17 @@ class DanePublishingTest {
         worker.runDue(t.plus(Duration.ofDays(3)));
         assertThat(served("_25._tcp." + host)).isEqualTo(sorted(oldLeaf, newLeaf, ca));
 
-        // Deployed everywhere; the old record goes once 2×TTL (2 h) after the new one.
+        // Deployed everywhere, then port 25 rolled back to the old certificate: the old record
+        // stays, however long, while the host presents the old key again.
         submission.serve(second.key().getPrivate(), second.chain());
+        probe.probe(host, t.plusSeconds(30));
+        smtp.serve(first.key().getPrivate(), first.chain());
+        probe.probe(host, t.plusSeconds(40));
+        worker.runDue(t.plus(Duration.ofDays(3)));
+        assertThat(served("_25._tcp." + host)).isEqualTo(sorted(oldLeaf, newLeaf, ca));
+        smtp.serve(second.key().getPrivate(), second.chain());
+
+        // Deployed everywhere; the old record goes once 2×TTL (2 h) after the new one.
         var twoTtl = t.plus(Duration.ofHours(2));
         probe.probe(host, twoTtl.minusSeconds(1));
         worker.runDue(twoTtl.minusSeconds(1));
@@ -300,6 +309,9 @@ class DanePublishingTest {
         // One port alerts (25; 587 serves the new key); 2 owners × (new leaf, CA) published.
         assertThat(metric("mailca_dane_probe_alerts", host)).isEqualTo(1);
         assertThat(metric("mailca_dane_records_published", host)).isEqualTo(4);
+        // The host presents the old key again: its record comes back (the probe alerts on).
+        worker.runDue(twoTtl.plusSeconds(1));
+        assertThat(served("_25._tcp." + host)).isEqualTo(sorted(oldLeaf, newLeaf, ca));
     }
 
     @Test
