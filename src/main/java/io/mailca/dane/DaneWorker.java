@@ -186,7 +186,8 @@ public class DaneWorker {
         try {
             var zone = publishers.zoneOf(job.host());
             if (zone.isEmpty()) {
-                finish(job, now, "no zone configured for " + job.host() + "; nothing published");
+                finish(job, now, "no zone configured for " + job.host()
+                        + " (or a wildcard name); nothing published");
                 return;
             }
             var profile = services.profile(job.host());

@@ -315,6 +315,39 @@ class DanePublishingTest {
     }
 
     @Test
+    void aWildcardCertificateGetsNoTlsaAtAWildcardOwnerName() throws Exception {
+        // A wildcard name is no host a client connects to: TLSA at _25._tcp.*.mx-pool2 would
+        // be junk in the zone, and probing "*.mx-pool2" an alert for ever.
+        var name = "*.mx-pool2.example.test";
+        var account = AcmeHttp.register();
+        var order = AcmeHttp.newOrder(account, name);
+        var authzUrl = order.json().get("authorizations").get(0).asText();
+        var challenge = AcmeHttp.challengeOf(account.postAsGet(authzUrl).json(), "dns-01");
+        var digest = MessageDigest.getInstance("SHA-256").digest((challenge.get("token")
+                .asText() + "." + account.key().thumbprint())
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        AcmeTestServers.knot().replace(KnotServer.EXAMPLE_TEST, "_acme-challenge.mx-pool2 TXT \""
+                + AccountKey.base64url(digest) + "\"");
+        assertThat(account.post(challenge.get("url").asText(), "{}").status()).isEqualTo(200);
+        assertThat(AcmeHttp.pollUntil(account, authzUrl, AcmeHttp.statusIsNot("pending"))
+                .json().get("status").asText()).isEqualTo("valid");
+        var finalized = account.post(order.json().get("finalize").asText(),
+                Issuance.finalizePayload(Issuance.csr(Issuance.certificateKey(), name)));
+        assertThat(finalized.status()).as("%s", finalized).isEqualTo(200);
+        assertThat(AcmeHttp.pollUntil(account, order.location(),
+                AcmeHttp.statusIsNot("processing")).json().get("status").asText())
+                .isEqualTo("valid");
+
+        worker.runDue(Instant.now());
+        worker.reconcile(Instant.now());
+        worker.runDue(Instant.now());
+        assertThat(served("_25._tcp." + name)).isEmpty();
+        assertThat(QuarkusTransaction.requiringNew().call(() -> rows.pendingJobs()))
+                .noneMatch(j -> j.host.equals(name));
+        assertThat(scrape()).doesNotContain(name);
+    }
+
+    @Test
     void keyCompromiseWithdrawsTheKeyAndTheCaRecordAtOnce() throws Exception {
         var host = "mx-dane3.example.test";
         var account = AcmeHttp.register();
