@@ -84,7 +84,9 @@ class DanePublishingTest {
                 .port(Integer.getInteger(AcmeTestServers.DANE_DNS_PORT_PROPERTY))
                 .tsigSecret(System.getProperty(AcmeTestServers.DANE_TSIG_SECRET_PROPERTY))
                 .signedZone("example.test", KnotServer.soa("example.test")
-                        + "* A 127.0.0.1\n_25._tcp.mx-dane1 600 TLSA " + THEIRS + "\n")
+                        + "* A 127.0.0.1\n_25._tcp.mx-dane1 600 TLSA " + THEIRS + "\n"
+                        // mx-dane-ttl's owner holds another's record with a day's TTL.
+                        + "_25._tcp.mx-dane-ttl 86400 TLSA " + THEIRS + "\n")
                 .start();
         // The zone's DS (a new key on each start) anchors MailCA's in-process validator.
         java.nio.file.Files.writeString(AcmeTestServers.DANE_TRUST_ANCHORS, ds(server));
@@ -345,6 +347,38 @@ class DanePublishingTest {
         assertThat(QuarkusTransaction.requiringNew().call(() -> rows.pendingJobs()))
                 .noneMatch(j -> j.host.equals(name));
         assertThat(scrape()).doesNotContain(name);
+    }
+
+    @Test
+    void rolloverWaitsTwiceTheTtlTheRrsetKeepsNotTheSetting() throws Exception {
+        // Others' record keeps the RRset at TTL 86400 (RFC 2181 §5.2), so resolvers may cache
+        // it a day: the old key waits 2 days, not 2×3600 s.
+        var host = "mx-dane-ttl.example.test";
+        var account = AcmeHttp.register();
+        var first = issue(account, Issuance.certificateKey(), host);
+        worker.runDue(Instant.now());
+        var second = issue(account, Issuance.certificateKey(), host);
+        var t = Instant.now();
+        worker.runDue(t);
+        var owner = "_25._tcp." + host;
+        var oldLeaf = spki(3, first.leaf());
+        var newLeaf = spki(3, second.leaf());
+        var ca = spki(2, first.chain().get(1));
+        assertThat(knot.kdig("+noall", "+answer", owner, "TLSA")).containsPattern("\\s86400\\s")
+                .doesNotContainPattern("\\s3600\\s");
+        assertThat(served(owner)).isEqualTo(sorted(THEIRS, oldLeaf, newLeaf, ca));
+
+        smtp.serve(second.key().getPrivate(), second.chain());
+        assertThat(probe.probe(host, t.plusSeconds(10))).allSatisfy(r -> assertThat(r.alert())
+                .isNull());
+        worker.runDue(t.plus(Duration.ofHours(2)).plusSeconds(1));
+        assertThat(served(owner)).isEqualTo(sorted(THEIRS, oldLeaf, newLeaf, ca));
+        probe.probe(host, t.plus(Duration.ofDays(2)).minusSeconds(1));
+        worker.runDue(t.plus(Duration.ofDays(2)).minusSeconds(1));
+        assertThat(served(owner)).isEqualTo(sorted(THEIRS, oldLeaf, newLeaf, ca));
+        probe.probe(host, t.plus(Duration.ofDays(2)));
+        worker.runDue(t.plus(Duration.ofDays(2)));
+        assertThat(served(owner)).isEqualTo(sorted(THEIRS, newLeaf, ca));
     }
 
     @Test
