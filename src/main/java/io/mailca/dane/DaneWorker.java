@@ -7,6 +7,7 @@ import io.mailca.dane.DesiredRrset.Seen;
 import io.mailca.store.AuditLog;
 import io.mailca.store.Authorities;
 import io.mailca.store.DaneJob;
+import io.mailca.store.DaneProbe;
 import io.mailca.store.DaneRecord;
 import io.mailca.store.DaneRows;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -154,6 +155,25 @@ public class DaneWorker {
     }
 
     /**
+     * The key each port serves now: the one of the newest probe that read a key there. A key
+     * seen once and then replaced again (the mail server rolled back) is not served, so the
+     * older key's record stays while the host presents that key, or comes back (issue #4).
+     *
+     * @param probes the host's probes, oldest first
+     */
+    static Set<Seen> servedNow(List<DaneProbe> probes) {
+        var latest = new TreeMap<Integer, String>();
+        for (var p : probes) {
+            if (p.spkiSha256 != null) {
+                latest.put(p.port, p.spkiSha256);
+            }
+        }
+        var seen = new HashSet<Seen>();
+        latest.forEach((port, spki) -> seen.add(new Seen(port, spki)));
+        return seen;
+    }
+
+    /**
      * The desired state of one owner name, read in one transaction: the service on its port,
      * or null and {@code dropped} when the host no longer runs a service on that port, so
      * MailCA's records there go.
@@ -166,7 +186,8 @@ public class DaneWorker {
         try {
             var zone = publishers.zoneOf(job.host());
             if (zone.isEmpty()) {
-                finish(job, now, "no zone configured for " + job.host() + "; nothing published");
+                finish(job, now, "no zone configured for " + job.host()
+                        + " (or a wildcard name); nothing published");
                 return;
             }
             var profile = services.profile(job.host());
@@ -176,9 +197,11 @@ public class DaneWorker {
 
             // 3. Publish, outside any transaction.
             var publisher = publishers.of(zone.get());
+            var ttls = new HashMap<String, Integer>();
             for (var plan : plans) {
                 var change = publisher.publish(plan.owner(), plan.desired().stream()
                         .map(DesiredRrset.Entry::record).toList(), plan.owned(), profile.ttl());
+                ttls.put(plan.owner(), change.ttl());
                 if (change.sent()) {
                     metrics.updateSent(zone.get());
                     LOG.infof("TLSA %s: added %s, removed %s (TTL %d)", plan.owner(),
@@ -189,7 +212,7 @@ public class DaneWorker {
             // 4. Record what is published now, and finish.
             QuarkusTransaction.requiringNew().run(() -> {
                 for (var plan : plans) {
-                    record(job.host(), plan, now);
+                    record(job.host(), plan, ttls.get(plan.owner()), now);
                 }
                 done(job.id(), now);
             });
@@ -236,18 +259,21 @@ public class DaneWorker {
             certificates.add(new Issued(parse(c.pem), issuer, c.spkiSha256, c.createdAt,
                     "revoked".equals(c.status) ? c.revocationReason : null));
         }
-        var seen = new HashSet<Seen>();
-        for (var p : rows.probesOf(profile.host())) {
-            if (p.spkiSha256 != null) {
-                seen.add(new Seen(p.port, p.spkiSha256));
-            }
-        }
+        var seen = servedNow(rows.probesOf(profile.host()));
         var firstPublished = new HashMap<String, Instant>();
+        // Resolvers cache an RRset for the TTL it carries, which others' records at an owner
+        // may make longer than the setting (RFC 2181 §5.2): the 2×TTL wait uses the longest.
+        var ttl = profile.ttl();
         for (var r : rows.recordsOfHost(profile.host())) {
             firstPublished.merge(r.spkiSha256, r.publishedAt,
                     (a, b) -> a.isBefore(b) ? a : b);
+            if (r.withdrawnAt == null && r.ttl != null) {
+                ttl = Math.max(ttl, r.ttl);
+            }
         }
-        var result = DesiredRrset.compute(profile, certificates, seen, firstPublished, now);
+        var cached = new HostProfile(profile.host(), profile.services(), profile.leafSelector(),
+                profile.caSelector(), profile.matchingType(), ttl);
+        var result = DesiredRrset.compute(cached, certificates, seen, firstPublished, now);
         result.notes().forEach(n -> LOG.debugf("%s: %s", profile.host(), n));
 
         var plans = new ArrayList<OwnerPlan>();
@@ -275,9 +301,10 @@ public class DaneWorker {
         return plans;
     }
 
-    private void record(String host, OwnerPlan plan, Instant now) {
+    private void record(String host, OwnerPlan plan, Integer ttl, Instant now) {
         var current = new LinkedHashMap<TlsaRecord, DaneRecord>();
         rows.currentRecords(plan.owner()).forEach(r -> current.put(TlsaRecord.parse(r.rdata), r));
+        current.values().forEach(r -> r.ttl = ttl);
         var service = plan.service() == null ? null : plan.service().name();
         if (service != null) {
             // The port may have changed hands (an SRV record moved another service to it).
@@ -293,6 +320,7 @@ public class DaneWorker {
                 row.service = service;
                 row.rdata = entry.record().toString();
                 row.spkiSha256 = entry.spkiSha256();
+                row.ttl = ttl;
                 row.publishedAt = now;
                 rows.add(row);
                 audit.record("dane", "tlsa.published", plan.owner(), entry.record().toString());

@@ -72,7 +72,7 @@ public final class DesiredRrset {
      * The RRset for every owner name of {@code profile}'s host (the same at each port).
      *
      * @param certificates every certificate MailCA issued for the host
-     * @param seen what the probe has seen served, ever
+     * @param seen the key the probe saw served last on each port
      * @param firstPublished per leaf key (SPKI SHA-256), when its record first went out
      */
     public static Result compute(HostProfile profile, List<Issued> certificates,

@@ -41,8 +41,33 @@ public record HostProfile(String host, List<ServicePort> services, int leafSelec
             return new HostProfile(host, services, TlsaRecord.SPKI, TlsaRecord.SPKI,
                     TlsaRecord.SHA256, settings.ttl());
         }
+        var prefix = "mailca.dane.hosts.\"" + host + "\".";
+        checkSelector(own.leafSelector(), prefix + "leaf-selector", "0 (full certificate) or 1"
+                + " (SubjectPublicKeyInfo), RFC 6698 §2.1.2");
+        checkSelector(own.caSelector(), prefix + "ca-selector", "0 (full certificate) or 1"
+                + " (SubjectPublicKeyInfo), RFC 6698 §2.1.2");
+        if (own.matchingType() != TlsaRecord.SHA256 && own.matchingType() != TlsaRecord.SHA512) {
+            throw new IllegalArgumentException(prefix + "matching-type: " + own.matchingType()
+                    + " is not offered; use 1 (SHA-256) or 2 (SHA-512), RFC 6698 §2.1.3");
+        }
+        own.ttl().ifPresent(ttl -> checkTtl(ttl, prefix + "ttl"));
         return new HostProfile(host, services, own.leafSelector(), own.caSelector(),
                 own.matchingType(), own.ttl().orElse(settings.ttl()));
+    }
+
+    private static void checkSelector(int selector, String setting, String allowed) {
+        if (selector != TlsaRecord.CERT && selector != TlsaRecord.SPKI) {
+            throw new IllegalArgumentException(setting + ": " + selector + " is not a selector;"
+                    + " use " + allowed);
+        }
+    }
+
+    static void checkTtl(int ttl, String setting) {
+        // RFC 2181 §8: a TTL is 0 to 2^31 - 1 seconds; an int cannot be more.
+        if (ttl < 0) {
+            throw new IllegalArgumentException(setting + ": " + ttl + " is not a TTL; use 0 to"
+                    + " 2147483647 seconds (RFC 2181 §8)");
+        }
     }
 
     /**

@@ -73,11 +73,16 @@ public class HostServices {
     record Published(String owner, String service) {
     }
 
-    /** Refuses to start with a configured service that is unknown or at a bad port. */
+    /**
+     * Refuses to start with a configured service that is unknown or at a bad port, or with a
+     * selector, matching type or TTL that MailCA does not publish.
+     */
     void check(@Observes StartupEvent event) {
         HostProfile.parse(settings.defaultServices(), "mailca.dane.default-services");
         settings.hosts().forEach((host, own) -> own.services().ifPresent(names ->
                 HostProfile.parse(names, "mailca.dane.hosts.\"" + host + "\".services")));
+        settings.hosts().keySet().forEach(host -> HostProfile.of(host, settings, List.of()));
+        HostProfile.checkTtl(settings.ttl(), "mailca.dane.ttl");
     }
 
     /** The mail domains whose records are read: {@code mailca.dane.mail-domains}. */

@@ -18,8 +18,16 @@ public class Publishers {
         this.verifier = verifier;
     }
 
-    /** The configured zone that holds {@code host}'s owner names, if any. */
+    /**
+     * The configured zone that holds {@code host}'s owner names, if any. None for a wildcard
+     * name ({@code *.pool.example.com}): it is no host a client connects to, so
+     * {@code _25._tcp.*.pool...} would be a record nobody looks up, and the probe could not
+     * reach it. TODO(#4): TLSA for the MX hosts a wildcard certificate covers.
+     */
     public Optional<String> zoneOf(String host) {
+        if (host.startsWith("*.")) {
+            return Optional.empty();
+        }
         var name = host.toLowerCase(Locale.ROOT);
         return settings.zones().keySet().stream()
                 .filter(z -> name.equals(z) || name.endsWith("." + z))

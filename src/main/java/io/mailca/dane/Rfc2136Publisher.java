@@ -172,9 +172,22 @@ public class Rfc2136Publisher implements TlsaPublisher {
         resolver.setTSIGKey(tsig);
         try {
             var response = resolver.send(message);
-            if (response.getTSIG() != null && !response.isSigned()) {
-                throw new PublishException("the TSIG of the answer to the " + what
-                        + " does not verify");
+            // dnsjava checks the answer's TSIG but only logs a failure, and its isSigned() is
+            // true for a MAC that did not verify: an answer counts only when verified. One
+            // without a TSIG is discarded (RFC 8945 §5.4); a key error comes unsigned (§5.3.2).
+            if (!response.isVerified()) {
+                var signature = response.getTSIG();
+                if (signature == null) {
+                    throw new PublishException("the answer to the " + what + " from " + server
+                            + " carries no TSIG; discarded (RFC 8945 §5.4)");
+                }
+                if (signature.getError() != Rcode.NOERROR) {
+                    throw new PublishException("the server refused the TSIG of the " + what
+                            + ": " + Rcode.TSIGstring(signature.getError()) + " (check the key"
+                            + " name, algorithm and secret, and the server's clock)");
+                }
+                throw new PublishException("the TSIG of the answer to the " + what + " from "
+                        + server + " does not verify; discarded (RFC 8945 §5.4)");
             }
             return response;
         } catch (IOException e) {

@@ -36,6 +36,12 @@ public class DaneRecord extends PanacheEntityBase {
     @Column(name = "spki_sha256")
     public String spkiSha256;
 
+    /**
+     * The TTL its RRset carries: MailCA's setting, or the one others' records at the owner
+     * keep (RFC 2181 §5.2); null in records from before TTLs were recorded.
+     */
+    public Integer ttl;
+
     @Column(name = "published_at")
     public Instant publishedAt;
 

@@ -84,7 +84,9 @@ class DanePublishingTest {
                 .port(Integer.getInteger(AcmeTestServers.DANE_DNS_PORT_PROPERTY))
                 .tsigSecret(System.getProperty(AcmeTestServers.DANE_TSIG_SECRET_PROPERTY))
                 .signedZone("example.test", KnotServer.soa("example.test")
-                        + "* A 127.0.0.1\n_25._tcp.mx-dane1 600 TLSA " + THEIRS + "\n")
+                        + "* A 127.0.0.1\n_25._tcp.mx-dane1 600 TLSA " + THEIRS + "\n"
+                        // mx-dane-ttl's owner holds another's record with a day's TTL.
+                        + "_25._tcp.mx-dane-ttl 86400 TLSA " + THEIRS + "\n")
                 .start();
         // The zone's DS (a new key on each start) anchors MailCA's in-process validator.
         java.nio.file.Files.writeString(AcmeTestServers.DANE_TRUST_ANCHORS, ds(server));
@@ -279,8 +281,17 @@ class DanePublishingTest {
         worker.runDue(t.plus(Duration.ofDays(3)));
         assertThat(served("_25._tcp." + host)).isEqualTo(sorted(oldLeaf, newLeaf, ca));
 
-        // Deployed everywhere; the old record goes once 2×TTL (2 h) after the new one.
+        // Deployed everywhere, then port 25 rolled back to the old certificate: the old record
+        // stays, however long, while the host presents the old key again.
         submission.serve(second.key().getPrivate(), second.chain());
+        probe.probe(host, t.plusSeconds(30));
+        smtp.serve(first.key().getPrivate(), first.chain());
+        probe.probe(host, t.plusSeconds(40));
+        worker.runDue(t.plus(Duration.ofDays(3)));
+        assertThat(served("_25._tcp." + host)).isEqualTo(sorted(oldLeaf, newLeaf, ca));
+        smtp.serve(second.key().getPrivate(), second.chain());
+
+        // Deployed everywhere; the old record goes once 2×TTL (2 h) after the new one.
         var twoTtl = t.plus(Duration.ofHours(2));
         probe.probe(host, twoTtl.minusSeconds(1));
         worker.runDue(twoTtl.minusSeconds(1));
@@ -300,6 +311,74 @@ class DanePublishingTest {
         // One port alerts (25; 587 serves the new key); 2 owners × (new leaf, CA) published.
         assertThat(metric("mailca_dane_probe_alerts", host)).isEqualTo(1);
         assertThat(metric("mailca_dane_records_published", host)).isEqualTo(4);
+        // The host presents the old key again: its record comes back (the probe alerts on).
+        worker.runDue(twoTtl.plusSeconds(1));
+        assertThat(served("_25._tcp." + host)).isEqualTo(sorted(oldLeaf, newLeaf, ca));
+    }
+
+    @Test
+    void aWildcardCertificateGetsNoTlsaAtAWildcardOwnerName() throws Exception {
+        // A wildcard name is no host a client connects to: TLSA at _25._tcp.*.mx-pool2 would
+        // be junk in the zone, and probing "*.mx-pool2" an alert for ever.
+        var name = "*.mx-pool2.example.test";
+        var account = AcmeHttp.register();
+        var order = AcmeHttp.newOrder(account, name);
+        var authzUrl = order.json().get("authorizations").get(0).asText();
+        var challenge = AcmeHttp.challengeOf(account.postAsGet(authzUrl).json(), "dns-01");
+        var digest = MessageDigest.getInstance("SHA-256").digest((challenge.get("token")
+                .asText() + "." + account.key().thumbprint())
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        AcmeTestServers.knot().replace(KnotServer.EXAMPLE_TEST, "_acme-challenge.mx-pool2 TXT \""
+                + AccountKey.base64url(digest) + "\"");
+        assertThat(account.post(challenge.get("url").asText(), "{}").status()).isEqualTo(200);
+        assertThat(AcmeHttp.pollUntil(account, authzUrl, AcmeHttp.statusIsNot("pending"))
+                .json().get("status").asText()).isEqualTo("valid");
+        var finalized = account.post(order.json().get("finalize").asText(),
+                Issuance.finalizePayload(Issuance.csr(Issuance.certificateKey(), name)));
+        assertThat(finalized.status()).as("%s", finalized).isEqualTo(200);
+        assertThat(AcmeHttp.pollUntil(account, order.location(),
+                AcmeHttp.statusIsNot("processing")).json().get("status").asText())
+                .isEqualTo("valid");
+
+        worker.runDue(Instant.now());
+        worker.reconcile(Instant.now());
+        worker.runDue(Instant.now());
+        assertThat(served("_25._tcp." + name)).isEmpty();
+        assertThat(QuarkusTransaction.requiringNew().call(() -> rows.pendingJobs()))
+                .noneMatch(j -> j.host.equals(name));
+        assertThat(scrape()).doesNotContain(name);
+    }
+
+    @Test
+    void rolloverWaitsTwiceTheTtlTheRrsetKeepsNotTheSetting() throws Exception {
+        // Others' record keeps the RRset at TTL 86400 (RFC 2181 §5.2), so resolvers may cache
+        // it a day: the old key waits 2 days, not 2×3600 s.
+        var host = "mx-dane-ttl.example.test";
+        var account = AcmeHttp.register();
+        var first = issue(account, Issuance.certificateKey(), host);
+        worker.runDue(Instant.now());
+        var second = issue(account, Issuance.certificateKey(), host);
+        var t = Instant.now();
+        worker.runDue(t);
+        var owner = "_25._tcp." + host;
+        var oldLeaf = spki(3, first.leaf());
+        var newLeaf = spki(3, second.leaf());
+        var ca = spki(2, first.chain().get(1));
+        assertThat(knot.kdig("+noall", "+answer", owner, "TLSA")).containsPattern("\\s86400\\s")
+                .doesNotContainPattern("\\s3600\\s");
+        assertThat(served(owner)).isEqualTo(sorted(THEIRS, oldLeaf, newLeaf, ca));
+
+        smtp.serve(second.key().getPrivate(), second.chain());
+        assertThat(probe.probe(host, t.plusSeconds(10))).allSatisfy(r -> assertThat(r.alert())
+                .isNull());
+        worker.runDue(t.plus(Duration.ofHours(2)).plusSeconds(1));
+        assertThat(served(owner)).isEqualTo(sorted(THEIRS, oldLeaf, newLeaf, ca));
+        probe.probe(host, t.plus(Duration.ofDays(2)).minusSeconds(1));
+        worker.runDue(t.plus(Duration.ofDays(2)).minusSeconds(1));
+        assertThat(served(owner)).isEqualTo(sorted(THEIRS, oldLeaf, newLeaf, ca));
+        probe.probe(host, t.plus(Duration.ofDays(2)));
+        worker.runDue(t.plus(Duration.ofDays(2)));
+        assertThat(served(owner)).isEqualTo(sorted(THEIRS, newLeaf, ca));
     }
 
     @Test

@@ -103,6 +103,80 @@ class Rfc2136PublisherTest {
     }
 
     @Test
+    void fail_answerWhoseTsigDoesNotVerifyIsDiscarded() throws Exception {
+        // A network path that alters Knot's answers: the last byte of each answer's MAC flips
+        // (a TSIG RR without other data ends with original ID, error and other length).
+        try (var path = new TamperingPath(knot.port())) {
+            var tampered = new Rfc2136Publisher("example.test",
+                    new InetSocketAddress("127.0.0.1", path.port()), knot.tsigKeyName(),
+                    "hmac-sha256", knot.tsigSecret(), Duration.ofSeconds(5));
+            var updates = ddnsUpdates();
+            assertThatThrownBy(() -> tampered.publish("_465._tcp.mx1.example.test",
+                    List.of(LEAF_A), Set.of(), 3600)).isInstanceOf(PublishException.class)
+                    .hasMessageContaining("TSIG of the answer to the query of"
+                            + " _465._tcp.mx1.example.test")
+                    .hasMessageContaining("does not verify")
+                    .hasMessageNotContaining(knot.tsigSecret());
+            assertThat(ddnsUpdates()).isEqualTo(updates);
+            assertThat(tlsaAt("_465._tcp.mx1.example.test")).isEmpty();
+        }
+    }
+
+    /** Relays DNS over TCP to Knot and flips the last MAC byte of every answer. */
+    static final class TamperingPath implements AutoCloseable {
+        private final java.net.ServerSocket listener;
+
+        TamperingPath(int upstream) throws java.io.IOException {
+            listener = new java.net.ServerSocket(0, 5, InetAddress.getLoopbackAddress());
+            var accepting = new Thread(() -> {
+                while (!listener.isClosed()) {
+                    try {
+                        var client = listener.accept();
+                        var server = new java.net.Socket(InetAddress.getLoopbackAddress(),
+                                upstream);
+                        var forward = new Thread(() -> {
+                            try {
+                                client.getInputStream().transferTo(server.getOutputStream());
+                            } catch (java.io.IOException e) {
+                                // The connection ended.
+                            }
+                        });
+                        forward.setDaemon(true);
+                        forward.start();
+                        var answers = new java.io.DataInputStream(server.getInputStream());
+                        var out = new java.io.DataOutputStream(client.getOutputStream());
+                        try (client; server) {
+                            while (true) {
+                                var message = new byte[answers.readUnsignedShort()];
+                                answers.readFully(message);
+                                message[message.length - 7] ^= 1;
+                                out.writeShort(message.length);
+                                out.write(message);
+                                out.flush();
+                            }
+                        } catch (java.io.IOException e) {
+                            // The connection ended.
+                        }
+                    } catch (java.io.IOException e) {
+                        // Closed.
+                    }
+                }
+            });
+            accepting.setDaemon(true);
+            accepting.start();
+        }
+
+        int port() {
+            return listener.getLocalPort();
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            listener.close();
+        }
+    }
+
+    @Test
     void ok_scriptGetsTheDesiredRrsetOnStandardInput(@TempDir Path dir) throws Exception {
         var script = dir.resolve("publish.sh");
         var out = dir.resolve("out.txt");
