@@ -89,8 +89,12 @@ public final class DesiredRrset {
                     byKey.remove(c.spkiSha256());
                     byKey.put(c.spkiSha256(), c);
                 });
+        // The newest key of each algorithm counts even when it is compromised: the host
+        // serves it until a replacement is deployed, so an older key it superseded stays
+        // retired rather than coming back as "newest".
         var newestOfAlgorithm = new LinkedHashMap<String, Issued>();
-        byKey.values().forEach(c -> newestOfAlgorithm.put(algorithm(c), c));
+        certificates.stream().sorted(Comparator.comparing(Issued::issuedAt))
+                .forEach(c -> newestOfAlgorithm.put(algorithm(c), c));
 
         var leaves = new ArrayList<Issued>();
         for (var c : byKey.values()) {

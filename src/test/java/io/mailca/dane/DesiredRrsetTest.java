@@ -144,6 +144,24 @@ class DesiredRrsetTest {
     }
 
     @Test
+    void ok_compromiseOfTheNewestKeyDoesNotBringBackARetiredOne() {
+        // The old key's record went once the new key was served everywhere for 2×TTL; when
+        // the new key is then compromised, the host serves it until a replacement is
+        // deployed, and the old key, which nobody serves any more, must not return.
+        var seen = Set.of(new Seen(25, spki("new")));
+        var published = Map.of(spki("new"), T0.plusSeconds(10));
+        var later = T0.plusSeconds(10 + 3 * 3600);
+        var superseded = List.of(issued("old", T0, null), issued("new", T0.plusSeconds(10),
+                null));
+        assertThat(rrset(SMTP, superseded, seen, published, later))
+                .containsExactly(newRecord, caRecord);
+
+        var compromised = List.of(issued("old", T0, null), issued("new", T0.plusSeconds(10),
+                1));
+        assertThat(rrset(SMTP, compromised, seen, published, later)).isEmpty();
+    }
+
+    @Test
     void ok_otherRevocationReasonsFollowTheSupersededRule() {
         for (var reason : List.of(0, 3, 4, 5, 9)) {
             var certs = List.of(issued("old", T0, null), issued("new", T0.plusSeconds(10),
