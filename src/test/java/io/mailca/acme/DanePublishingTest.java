@@ -563,6 +563,31 @@ class DanePublishingTest {
         assertThat(done.lastError).isNull();
     }
 
+    /**
+     * The worker as the second owner: it leaves a job alone while another worker's lease runs,
+     * claims it once the lease ran out, and its finish stands against the first worker's.
+     */
+    @Test
+    void theWorkerTakesUpAJobWhoseLeaseRanOutAndItsFinishStands() throws Exception {
+        // No zone is configured for unzoned.test: the worker finishes the job with a note.
+        var host = "mx.unzoned.test";
+        var t = Instant.now().minus(Duration.ofDays(9)).truncatedTo(ChronoUnit.MICROS);
+        QuarkusTransaction.requiringNew().run(() -> rows.enqueue(host, "test", t));
+        var a = QuarkusTransaction.requiringNew().call(() -> token(rows.claim(t,
+                t.plus(Duration.ofMinutes(2)))));
+        assertThat(worker.runDue(t.plus(Duration.ofMinutes(1)))).isZero();
+        assertThat(worker.runDue(t.plus(Duration.ofMinutes(3)))).isEqualTo(1);
+        assertThat(QuarkusTransaction.requiringNew().call(() -> rows.finish(a.id(), a.claim(),
+                t.plus(Duration.ofMinutes(4)), "A's note"))).isFalse();
+        var done = QuarkusTransaction.requiringNew().call(() -> rows.job(a.id()).orElseThrow());
+        assertThat(done.state).isEqualTo(DaneJob.DONE);
+        assertThat(done.claimId).isNotEqualTo(a.claim());
+        assertThat(done.attempts).isEqualTo(2);
+        assertThat(done.finishedAt).isEqualTo(t.plus(Duration.ofMinutes(3)));
+        assertThat(done.lastError).isEqualTo("no zone configured for " + host
+                + " (or a wildcard name); nothing published");
+    }
+
     /** A claim's job id and owner token. */
     record Token(long id, String claim) {
     }
