@@ -6,7 +6,6 @@ import io.mailca.dane.DesiredRrset.Issued;
 import io.mailca.dane.DesiredRrset.Seen;
 import io.mailca.store.AuditLog;
 import io.mailca.store.Authorities;
-import io.mailca.store.DaneJob;
 import io.mailca.store.DaneProbe;
 import io.mailca.store.DaneRecord;
 import io.mailca.store.DaneRows;
@@ -37,11 +36,14 @@ import org.jboss.logging.Logger;
  * to the desired state:
  *
  * <ol>
- * <li>claim a due job (FOR UPDATE SKIP LOCKED, then a lease) in a short transaction;
+ * <li>claim a due job (FOR UPDATE SKIP LOCKED, then a lease under a fresh owner token) in a
+ * short transaction;
  * <li>read the host's certificates, probe results and published records, and compute the
  * desired RRset ({@link DesiredRrset});
- * <li>publish each owner name, outside any transaction;
+ * <li>publish each owner name, outside any transaction, renewing the lease before each;
  * <li>record what MailCA now has published, and finish the job, in a second transaction;
+ * both the renewal and the finish hold only while the owner token is still the job's, so a
+ * worker whose lease ran out and was claimed by another replica stops and records nothing;
  * <li>verify on every authoritative server and through the validating resolver.
  * </ol>
  *
@@ -139,9 +141,10 @@ public class DaneWorker {
         var now = time.truncatedTo(ChronoUnit.MICROS);
         var ran = 0;
         while (ran < 1000) {
+            var started = clock.instant();
             var claimed = QuarkusTransaction.requiringNew().call(() -> rows.claim(now,
                     now.plus(settings.retry().lease())).map(j -> new Claim(j.id, j.host,
-                    j.attempts)));
+                    j.attempts, j.claimId, started)));
             if (claimed.isEmpty()) {
                 return ran;
             }
@@ -151,7 +154,44 @@ public class DaneWorker {
         return ran;
     }
 
-    private record Claim(long id, String host, int attempts) {
+    /**
+     * A job this worker claimed: {@code claim} is the owner token, {@code started} the clock's
+     * time at the claim, from which the renewals measure how long the job has run.
+     */
+    private record Claim(long id, String host, int attempts, String claim, Instant started) {
+    }
+
+    /** Another worker claimed the job after this one's lease ran out; it is theirs now. */
+    private static final class LeaseLost extends RuntimeException {
+        LeaseLost(Claim job) {
+            super("TLSA job " + job.id() + " for " + job.host() + " was claimed by another"
+                    + " worker after its lease ran out", null, false, false);
+        }
+    }
+
+    /**
+     * Extends the lease by {@code mailca.dane.retry.lease} from the job's time now ({@code now}
+     * as the claim took it, plus what the clock says has passed since), so that a job slowed
+     * by DNS timeouts keeps it; throws {@link LeaseLost} when the job is no longer this
+     * worker's. A short transaction of its own, never held across network I/O.
+     */
+    private void renew(Claim job, Instant now) {
+        var elapsed = Duration.between(job.started(), clock.instant());
+        var leaseEnd = now.plus(elapsed.isNegative() ? Duration.ZERO : elapsed)
+                .plus(settings.retry().lease());
+        if (!QuarkusTransaction.requiringNew().call(() -> rows.renew(job.id(), job.claim(),
+                leaseEnd))) {
+            throw new LeaseLost(job);
+        }
+    }
+
+    private static boolean lost(Throwable e) {
+        for (var t = e; t != null; t = t.getCause()) {
+            if (t instanceof LeaseLost) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -199,6 +239,7 @@ public class DaneWorker {
             var publisher = publishers.of(zone.get());
             var ttls = new HashMap<String, Integer>();
             for (var plan : plans) {
+                renew(job, now);
                 var change = publisher.publish(plan.owner(), plan.desired().stream()
                         .map(DesiredRrset.Entry::record).toList(), plan.owned(), profile.ttl());
                 ttls.put(plan.owner(), change.ttl());
@@ -209,15 +250,19 @@ public class DaneWorker {
                 }
             }
 
-            // 4. Record what is published now, and finish.
+            // 4. Finish, if the job is still ours (the update locks its row until the commit),
+            // and record what is published now; otherwise roll back and record nothing.
             QuarkusTransaction.requiringNew().run(() -> {
+                if (!rows.finish(job.id(), job.claim(), now, null)) {
+                    throw new LeaseLost(job);
+                }
                 for (var plan : plans) {
                     record(job.host(), plan, ttls.get(plan.owner()), now);
                 }
-                done(job.id(), now);
             });
 
-            // 5. Verify; a failure here is logged and kept, the publication stands.
+            // 5. Verify; a failure here is logged and kept, the publication stands. The job is
+            // done, so no other worker can claim it any more: the lease needs no renewal here.
             for (var plan : plans) {
                 if (plan.dropped()) {
                     forget(job.host(), plan.owner());
@@ -227,17 +272,21 @@ public class DaneWorker {
                         plan.desired().stream().map(DesiredRrset.Entry::record).toList(), now);
             }
         } catch (PublishException | RuntimeException e) {
+            if (lost(e)) {
+                LOG.infof("%s; stopping, recording nothing", e.getMessage());
+                return;
+            }
             var delay = backoff(job.attempts());
             LOG.warnf("TLSA job %d for %s failed (attempt %d), retrying in %s: %s", job.id(),
                     job.host(), job.attempts(), delay, e.getMessage());
             if (e instanceof RuntimeException) {
                 LOG.debug("TLSA job failure", e);
             }
-            QuarkusTransaction.requiringNew().run(() -> rows.job(job.id()).ifPresent(j -> {
-                j.lastError = e.getMessage();
-                j.runAt = now.plus(delay);
-                j.leasedUntil = null;
-            }));
+            if (!QuarkusTransaction.requiringNew().call(() -> rows.reschedule(job.id(),
+                    job.claim(), now.plus(delay), e.getMessage()))) {
+                LOG.infof("TLSA job %d for %s was claimed by another worker after its lease ran"
+                        + " out; leaving it to them", job.id(), job.host());
+            }
         }
     }
 
@@ -342,18 +391,10 @@ public class DaneWorker {
 
     private void finish(Claim job, Instant now, String note) {
         LOG.debugf("TLSA job %d: %s", job.id(), note);
-        QuarkusTransaction.requiringNew().run(() -> {
-            rows.job(job.id()).ifPresent(j -> j.lastError = note);
-            done(job.id(), now);
-        });
-    }
-
-    private void done(long id, Instant now) {
-        rows.job(id).ifPresent(j -> {
-            j.state = DaneJob.DONE;
-            j.finishedAt = now;
-            j.leasedUntil = null;
-        });
+        if (!QuarkusTransaction.requiringNew().call(() -> rows.finish(job.id(), job.claim(), now,
+                note))) {
+            throw new LeaseLost(job);
+        }
     }
 
     static X509Certificate parse(String pem) {

@@ -35,6 +35,10 @@ public class DaneJob extends PanacheEntityBase {
     @Column(name = "leased_until")
     public Instant leasedUntil;
 
+    /** The owner token of the current lease: a fresh random id written by each claim. */
+    @Column(name = "claim_id")
+    public String claimId;
+
     @Column(name = "last_error")
     public String lastError;
 

@@ -5,6 +5,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * Queries over the DANE tables ({@link DaneJob}, {@link DaneRecord}, {@link DaneProbe},
@@ -27,8 +28,10 @@ public class DaneRows {
     /**
      * Claims the next due job: locks it with {@code FOR UPDATE SKIP LOCKED} (PostgreSQL and H2
      * 2.x), so that two replicas claiming at the same moment get different rows, then leases it
-     * until {@code leaseEnd}. The caller commits at once; the lease, not the row lock, keeps
-     * other workers off while the job does its network I/O outside the transaction.
+     * until {@code leaseEnd} under a fresh owner token ({@link DaneJob#claimId}). The caller
+     * commits at once; the lease, not the row lock, keeps other workers off while the job does
+     * its network I/O outside the transaction, and the token tells the worker whether the job is
+     * still its own ({@link #renew}) when the lease ran out meanwhile.
      */
     public Optional<DaneJob> claim(Instant now, Instant leaseEnd) {
         @SuppressWarnings("unchecked")
@@ -43,8 +46,48 @@ public class DaneRows {
         }
         DaneJob job = DaneJob.findById(ids.get(0).longValue());
         job.leasedUntil = leaseEnd;
+        job.claimId = UUID.randomUUID().toString();
         job.attempts++;
         return Optional.of(job);
+    }
+
+    /**
+     * Extends the lease of job {@code id} to {@code leaseEnd} if it is still pending under the
+     * owner token {@code claim}; false when another worker claimed it since (the lease ran out),
+     * or it is finished. The row lock the update takes orders it against a concurrent claim.
+     */
+    public boolean renew(long id, String claim, Instant leaseEnd) {
+        return DaneJob.update("leasedUntil = ?1 where id = ?2 and claimId = ?3 and state = ?4",
+                leaseEnd, id, claim, DaneJob.PENDING) == 1;
+    }
+
+    /**
+     * Marks job {@code id} done at {@code now}, with {@code note} as its last word unless null,
+     * if it is still pending under the owner token {@code claim}; false, and nothing changed,
+     * when another worker owns it now. Callers run this first in their transaction, so the
+     * row lock it takes keeps the job theirs until they commit what they record with it.
+     */
+    public boolean finish(long id, String claim, Instant now, String note) {
+        var set = "state = ?1, finishedAt = ?2, leasedUntil = null"
+                + (note == null ? "" : ", lastError = ?6");
+        var where = " where id = ?3 and claimId = ?4 and state = ?5";
+        var query = DaneJob.getEntityManager().createQuery("update DaneJob set " + set + where)
+                .setParameter(1, DaneJob.DONE).setParameter(2, now).setParameter(3, id)
+                .setParameter(4, claim).setParameter(5, DaneJob.PENDING);
+        if (note != null) {
+            query.setParameter(6, note);
+        }
+        return query.executeUpdate() == 1;
+    }
+
+    /**
+     * Puts job {@code id} back to run at {@code runAt}, after {@code error}, and ends the lease,
+     * if it is still pending under the owner token {@code claim}; false otherwise.
+     */
+    public boolean reschedule(long id, String claim, Instant runAt, String error) {
+        return DaneJob.update("lastError = ?1, runAt = ?2, leasedUntil = null where id = ?3"
+                + " and claimId = ?4 and state = ?5", error, runAt, id, claim, DaneJob.PENDING)
+                == 1;
     }
 
     public Optional<DaneJob> job(long id) {

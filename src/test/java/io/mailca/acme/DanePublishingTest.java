@@ -20,6 +20,7 @@ import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -503,6 +504,98 @@ class DanePublishingTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * A worker whose job outlasted its lease (DNS timeouts, say) finds, at its next renewal,
+     * that another worker claimed the job meanwhile: the renewal fails, and neither its
+     * reschedule nor its finish changes the job, which the new owner finishes (issue #4).
+     */
+    @Test
+    void aLeaseTakenOverFencesOffTheFirstWorker() throws Exception {
+        var host = "mx-dane-lease.example.test";
+        // Ten days back: no other test's job is due that early, so the claims below get ours.
+        var t = Instant.now().minus(Duration.ofDays(10)).truncatedTo(ChronoUnit.MICROS);
+        var lease = Duration.ofMinutes(2);
+        QuarkusTransaction.requiringNew().run(() -> rows.enqueue(host, "test", t));
+        var a = QuarkusTransaction.requiringNew().call(() -> token(rows.claim(t, t.plus(lease))));
+        // While A's lease runs, nobody else gets the job.
+        assertThat(QuarkusTransaction.requiringNew().call(() -> rows.claim(
+                t.plus(lease).minusNanos(1000), t.plus(Duration.ofMinutes(4))))).isEmpty();
+
+        // A's lease ran out (no renewal for three minutes); worker B claims the job.
+        var takeover = t.plus(Duration.ofMinutes(3));
+        var b = QuarkusTransaction.requiringNew().call(() -> token(rows.claim(takeover,
+                takeover.plus(lease))));
+        assertThat(b.id()).isEqualTo(a.id());
+        assertThat(b.claim()).isNotEqualTo(a.claim());
+
+        // A renews before its next publication: refused, so it publishes nothing more.
+        assertThat(QuarkusTransaction.requiringNew().call(() -> rows.renew(a.id(), a.claim(),
+                takeover.plus(lease)))).isFalse();
+        // A's failure or success is refused too: B's lease and the job's state stand.
+        assertThat(QuarkusTransaction.requiringNew().call(() -> rows.reschedule(a.id(),
+                a.claim(), takeover.plus(Duration.ofHours(1)), "A timed out"))).isFalse();
+        assertThat(QuarkusTransaction.requiringNew().call(() -> rows.finish(a.id(), a.claim(),
+                takeover, "A's note"))).isFalse();
+        var held = QuarkusTransaction.requiringNew().call(() -> rows.job(a.id()).orElseThrow());
+        assertThat(held.state).isEqualTo(DaneJob.PENDING);
+        assertThat(held.claimId).isEqualTo(b.claim());
+        assertThat(held.attempts).isEqualTo(2);
+        assertThat(held.runAt).isEqualTo(t);
+        assertThat(held.leasedUntil).isEqualTo(takeover.plus(lease));
+        assertThat(held.lastError).isNull();
+
+        // B renews and finishes; A, late, cannot undo that.
+        var end = takeover.plus(Duration.ofMinutes(1));
+        assertThat(QuarkusTransaction.requiringNew().call(() -> rows.renew(b.id(), b.claim(),
+                end.plus(lease)))).isTrue();
+        assertThat(QuarkusTransaction.requiringNew().call(() -> rows.finish(b.id(), b.claim(),
+                end, null))).isTrue();
+        assertThat(QuarkusTransaction.requiringNew().call(() -> rows.finish(a.id(), a.claim(),
+                end.plusSeconds(30), "A's note"))).isFalse();
+        assertThat(QuarkusTransaction.requiringNew().call(() -> rows.renew(b.id(), b.claim(),
+                end.plus(lease)))).as("a finished job has no lease to renew").isFalse();
+        var done = QuarkusTransaction.requiringNew().call(() -> rows.job(a.id()).orElseThrow());
+        assertThat(done.state).isEqualTo(DaneJob.DONE);
+        assertThat(done.finishedAt).isEqualTo(end);
+        assertThat(done.leasedUntil).isNull();
+        assertThat(done.lastError).isNull();
+    }
+
+    /**
+     * The worker as the second owner: it leaves a job alone while another worker's lease runs,
+     * claims it once the lease ran out, and its finish stands against the first worker's.
+     */
+    @Test
+    void theWorkerTakesUpAJobWhoseLeaseRanOutAndItsFinishStands() throws Exception {
+        // No zone is configured for unzoned.test: the worker finishes the job with a note.
+        var host = "mx.unzoned.test";
+        var t = Instant.now().minus(Duration.ofDays(9)).truncatedTo(ChronoUnit.MICROS);
+        QuarkusTransaction.requiringNew().run(() -> rows.enqueue(host, "test", t));
+        var a = QuarkusTransaction.requiringNew().call(() -> token(rows.claim(t,
+                t.plus(Duration.ofMinutes(2)))));
+        assertThat(worker.runDue(t.plus(Duration.ofMinutes(1)))).isZero();
+        assertThat(worker.runDue(t.plus(Duration.ofMinutes(3)))).isEqualTo(1);
+        assertThat(QuarkusTransaction.requiringNew().call(() -> rows.finish(a.id(), a.claim(),
+                t.plus(Duration.ofMinutes(4)), "A's note"))).isFalse();
+        var done = QuarkusTransaction.requiringNew().call(() -> rows.job(a.id()).orElseThrow());
+        assertThat(done.state).isEqualTo(DaneJob.DONE);
+        assertThat(done.claimId).isNotEqualTo(a.claim());
+        assertThat(done.attempts).isEqualTo(2);
+        assertThat(done.finishedAt).isEqualTo(t.plus(Duration.ofMinutes(3)));
+        assertThat(done.lastError).isEqualTo("no zone configured for " + host
+                + " (or a wildcard name); nothing published");
+    }
+
+    /** A claim's job id and owner token. */
+    record Token(long id, String claim) {
+    }
+
+    static Token token(java.util.Optional<DaneJob> claimed) {
+        var job = claimed.orElseThrow();
+        assertThat(job.claimId).hasSize(36);
+        return new Token(job.id, job.claimId);
     }
 
     /**
