@@ -334,6 +334,12 @@ class DanePublishingTest {
 
     private void wildcardCertificate(String name) throws Exception {
         var account = AcmeHttp.register();
+        // mx7 has its own certificate too: the two follow the usual rules together.
+        var mx7 = "_25._tcp.mx7.mx-pool2.example.test";
+        var own = issue(account, Issuance.certificateKey(), "mx7.mx-pool2.example.test");
+        worker.runDue(Instant.now());
+        var ownLeaf = spki(3, own.leaf());
+        assertThat(served(mx7)).isEqualTo(sorted(ownLeaf, spki(2, own.chain().get(1))));
         var order = AcmeHttp.newOrder(account, name);
         var authzUrl = order.json().get("authorizations").get(0).asText();
         var challenge = AcmeHttp.challengeOf(account.postAsGet(authzUrl).json(), "dns-01");
@@ -359,23 +365,24 @@ class DanePublishingTest {
         worker.runDue(Instant.now());
         var leaf = spki(3, issued.leaf());
         var ca = spki(2, issued.chain().get(1));
-        for (var host : List.of("mx7.mx-pool2.example.test", "mx8.mx-pool2.example.test")) {
-            assertThat(served("_25._tcp." + host)).as(host).isEqualTo(sorted(leaf, ca));
-        }
+        // The newer key joins; mx7's own stays until a probe sees the new one + 2×TTL.
+        assertThat(served(mx7)).isEqualTo(sorted(ownLeaf, leaf, ca));
+        assertThat(served("_25._tcp.mx8.mx-pool2.example.test")).isEqualTo(sorted(leaf, ca));
         assertThat(served("_25._tcp.deep.mx7.mx-pool2.example.test")).isEmpty();
         assertThat(served("_25._tcp.mx-pool2.example.test")).isEmpty();
         worker.reconcile(Instant.now());
         worker.runDue(Instant.now());
         assertThat(served("_25._tcp." + name)).isEmpty();
-        assertThat(served("_25._tcp.mx7.mx-pool2.example.test")).isEqualTo(sorted(leaf, ca));
+        assertThat(served(mx7)).isEqualTo(sorted(ownLeaf, leaf, ca));
         assertThat(QuarkusTransaction.requiringNew().call(() -> rows.pendingJobs()))
                 .noneMatch(j -> j.host.equals(name));
         assertThat(scrape()).doesNotContain(name);
 
-        // keyCompromise (RFC 5280 §5.3.1): the covered hosts' records go at once.
+        // keyCompromise (RFC 5280 §5.3.1): the covered hosts' records go at once, and the
+        // DANE-TA record while the compromised certificate is unexpired; mx7 keeps its own.
         revoke(account, issued, 1);
         worker.runDue(Instant.now());
-        assertThat(served("_25._tcp.mx7.mx-pool2.example.test")).isEmpty();
+        assertThat(served(mx7)).isEqualTo(List.of(ownLeaf));
         assertThat(served("_25._tcp.mx8.mx-pool2.example.test")).isEmpty();
     }
 
