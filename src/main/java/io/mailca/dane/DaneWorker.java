@@ -9,6 +9,7 @@ import io.mailca.store.Authorities;
 import io.mailca.store.DaneProbe;
 import io.mailca.store.DaneRecord;
 import io.mailca.store.DaneRows;
+import io.mailca.store.IssuedCertificate;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -22,11 +23,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import org.jboss.logging.Logger;
@@ -102,7 +105,11 @@ public class DaneWorker {
         reconcile(clock.instant());
     }
 
-    /** Queues a reconciliation job for each certified host in a configured zone. */
+    /**
+     * Queues a reconciliation job for each certified host in a configured zone, each host
+     * MailCA publishes records for (so records of a host no wildcard covers any more go), and
+     * each wildcard name, whose job queues the hosts it covers.
+     */
     public int reconcile(Instant now) {
         var queued = queueReconciliation(now);
         metrics.refresh();
@@ -116,8 +123,11 @@ public class DaneWorker {
             var pending = new HashSet<String>();
             rows.pendingJobs().forEach(j -> pending.add(j.host));
             var queued = 0;
-            for (var host : rows.certificateNames()) {
-                if (publishers.zoneOf(host).isPresent() && !pending.contains(host)) {
+            var hosts = new java.util.LinkedHashSet<>(rows.certificateNames());
+            rows.allCurrentRecords().forEach(r -> hosts.add(r.host));
+            for (var host : hosts) {
+                var zoned = host.startsWith("*.") ? host.substring(2) : host;
+                if (publishers.zoneOf(zoned).isPresent() && !pending.contains(host)) {
                     rows.enqueue(host, "reconcile", now);
                     queued++;
                 }
@@ -224,6 +234,10 @@ public class DaneWorker {
 
     private void run(Claim job, Instant now) {
         try {
+            if (job.host().startsWith("*.")) {
+                queueCovered(job, now);
+                return;
+            }
             var zone = publishers.zoneOf(job.host());
             if (zone.isEmpty()) {
                 finish(job, now, "no zone configured for " + job.host()
@@ -231,9 +245,14 @@ public class DaneWorker {
                 return;
             }
             var profile = services.profile(job.host());
+            var wildcard = HostServices.wildcardOver(job.host()).filter(w -> QuarkusTransaction
+                    .requiringNew().call(() -> !rows.certificatesFor(w).isEmpty()));
+            var mailHost = wildcard.isPresent() ? services.isMailHost(job.host())
+                    : Optional.of(false);
 
             // 2. Desired and owned records.
-            var plans = QuarkusTransaction.requiringNew().call(() -> plan(profile, now));
+            var plans = QuarkusTransaction.requiringNew().call(() -> plan(profile, wildcard,
+                    mailHost, now));
 
             // 3. Publish, outside any transaction.
             var publisher = publishers.of(zone.get());
@@ -299,10 +318,62 @@ public class DaneWorker {
         return delay.compareTo(max) > 0 ? max : delay;
     }
 
-    private List<OwnerPlan> plan(HostProfile profile, Instant now) {
+    /**
+     * A wildcard job ({@code *.pool.example.com}, queued at issuance, revocation or
+     * reconciliation): no TLSA at the wildcard owner, which no client looks up, but a job for
+     * each mail host the certificate covers (RFC 6125 §6.4.3), in whose RRsets its key counts.
+     * A failed MX or SRV lookup queues the hosts found and retries the rest with backoff.
+     */
+    private void queueCovered(Claim job, Instant now) throws PublishException {
+        var coverage = services.coveredBy(job.host());
+        var hosts = coverage.hosts().stream().filter(h -> publishers.zoneOf(h).isPresent())
+                .toList();
+        QuarkusTransaction.requiringNew().run(() -> {
+            var cause = rows.job(job.id()).map(j -> j.cause).orElse("wildcard");
+            hosts.forEach(h -> rows.enqueue(h, cause, now));
+            if (coverage.failures().isEmpty()) {
+                rows.job(job.id()).ifPresent(j -> j.lastError = "covers " + hosts);
+                done(job.id(), now);
+            }
+        });
+        if (!coverage.failures().isEmpty()) {
+            throw new PublishException("the hosts " + job.host() + " covers are unknown: looking"
+                    + " up the MX and SRV records of the mail domains failed ("
+                    + String.join("; ", coverage.failures().values()) + ")");
+        }
+    }
+
+    /**
+     * The certificates of {@code host}, oldest first: its own and, when it is a mail host,
+     * those of the {@code wildcard} over it. Whether it is one may be unknown (a lookup
+     * failed): the wildcard's keys then count while MailCA publishes one of them for the host.
+     */
+    static List<IssuedCertificate> certificatesOf(DaneRows rows, String host,
+            Optional<String> wildcard, Optional<Boolean> mailHost) {
+        var own = rows.certificatesFor(host);
+        if (wildcard.isEmpty()) {
+            return own;
+        }
+        var covering = rows.certificatesFor(wildcard.get());
+        var keys = new HashSet<String>();
+        covering.forEach(c -> keys.add(c.spkiSha256));
+        var counts = mailHost.orElseGet(() -> rows.recordsOfHost(host).stream()
+                .anyMatch(r -> r.withdrawnAt == null && keys.contains(r.spkiSha256)));
+        if (!counts) {
+            return own;
+        }
+        var all = new LinkedHashMap<String, IssuedCertificate>();
+        own.forEach(c -> all.put(c.id, c));
+        covering.forEach(c -> all.putIfAbsent(c.id, c));
+        return all.values().stream().sorted(Comparator.comparing((IssuedCertificate c)
+                -> c.createdAt).thenComparing(c -> c.id)).toList();
+    }
+
+    private List<OwnerPlan> plan(HostProfile profile, Optional<String> wildcard,
+            Optional<Boolean> mailHost, Instant now) {
         var certificates = new ArrayList<Issued>();
         var issuers = new HashMap<String, X509Certificate>();
-        for (var c : rows.certificatesFor(profile.host())) {
+        for (var c : certificatesOf(rows, profile.host(), wildcard, mailHost)) {
             var issuer = issuers.computeIfAbsent(c.issuerId, id -> authorities.byId(id)
                     .map(a -> parse(a.certificatePem)).orElseThrow());
             certificates.add(new Issued(parse(c.pem), issuer, c.spkiSha256, c.createdAt,

@@ -14,7 +14,10 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -221,6 +224,68 @@ public class HostServices {
 
     private static List<ServicePort> sorted(Collection<ServicePort> services) {
         return services.stream().distinct().sorted(ORDER).toList();
+    }
+
+    /**
+     * The wildcard name that would cover {@code host} by RFC 6125 §6.4.3, the {@code *} as the
+     * whole left-most label and matching exactly one label: {@code *.pool.example.com} for
+     * {@code mx7.pool.example.com}; none for a name of one label or a wildcard itself.
+     */
+    static Optional<String> wildcardOver(String host) {
+        var dot = host.indexOf('.');
+        if (host.startsWith("*.") || dot < 1 || dot == host.length() - 1) {
+            return Optional.empty();
+        }
+        return Optional.of("*" + host.substring(dot).toLowerCase(Locale.ROOT));
+    }
+
+    /** Whether the certificate name {@code wildcard} covers {@code host} (RFC 6125 §6.4.3). */
+    static boolean covers(String wildcard, String host) {
+        return wildcardOver(host).filter(w -> w.equals(wildcard.toLowerCase(Locale.ROOT)))
+                .isPresent();
+    }
+
+    /**
+     * The mail hosts a wildcard certificate name covers, hence the hosts that may present it:
+     * the configured ones ({@code mailca.dane.hosts."H"}) and the MX exchanges and SRV targets
+     * of the mail domains, whose name {@code wildcard} matches (RFC 6125 §6.4.3). A client
+     * looks up TLSA at the name it connects to (RFC 7672 §2.2), never at the wildcard.
+     *
+     * @param failures the lookups that failed, by service: hosts they would name are missing
+     */
+    public record Coverage(List<String> hosts, Map<String, String> failures) {
+
+        public Coverage {
+            hosts = List.copyOf(hosts);
+            failures = Map.copyOf(failures);
+        }
+    }
+
+    /** The hosts {@code wildcard} covers now ({@link Coverage}). */
+    public Coverage coveredBy(String wildcard) {
+        var hosts = new TreeSet<String>();
+        settings.hosts().keySet().stream().map(h -> h.toLowerCase(Locale.ROOT))
+                .filter(h -> covers(wildcard, h)).forEach(hosts::add);
+        var found = new MailServiceRecords(dns).lookUp(mailDomains(), true, true);
+        found.targets().stream().map(Target::host).filter(h -> covers(wildcard, h))
+                .forEach(hosts::add);
+        return new Coverage(List.copyOf(hosts), found.failures());
+    }
+
+    /**
+     * Whether a wildcard certificate counts as one of {@code host}: it is configured, or an MX
+     * or SRV record of the mail domains names it. Empty when the lookups failed and no record
+     * found names it, so it is unknown (a failed lookup must withdraw nothing).
+     */
+    public Optional<Boolean> isMailHost(String host) {
+        if (settings.hosts().containsKey(host)) {
+            return Optional.of(true);
+        }
+        var found = new MailServiceRecords(dns).lookUp(mailDomains(), true, true);
+        if (!found.naming(host).isEmpty()) {
+            return Optional.of(true);
+        }
+        return found.failures().isEmpty() ? Optional.of(false) : Optional.empty();
     }
 
     /** The port of an owner name {@code _PORT._tcp.HOST}, if it has that form. */

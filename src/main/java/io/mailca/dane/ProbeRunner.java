@@ -68,7 +68,12 @@ public class ProbeRunner {
     @Scheduled(every = "${mailca.dane.probe-every:15m}", delayed = "2m",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {
-        var hosts = QuarkusTransaction.requiringNew().call(rows::certificateNames);
+        // Hosts a wildcard certificate covers have no certificate of their own, but records.
+        var hosts = QuarkusTransaction.requiringNew().call(() -> {
+            var all = new java.util.LinkedHashSet<>(rows.certificateNames());
+            rows.allCurrentRecords().forEach(r -> all.add(r.host));
+            return all;
+        });
         for (var host : hosts) {
             if (publishers.zoneOf(host).isPresent()) {
                 probe(host, clock.instant());
@@ -132,7 +137,9 @@ public class ProbeRunner {
         var expected = QuarkusTransaction.requiringNew().call(() -> {
             var published = rows.currentRecords(service.owner(host)).stream()
                     .map(r -> TlsaRecord.parse(r.rdata)).toList();
-            var certificates = rows.certificatesFor(host);
+            // A wildcard's keys count while MailCA publishes one of them for the host.
+            var certificates = DaneWorker.certificatesOf(rows, host,
+                    HostServices.wildcardOver(host), java.util.Optional.empty());
             var newest = certificates.stream()
                     .filter(c -> !"revoked".equals(c.status))
                     .filter(c -> DaneWorker.parse(c.pem).getPublicKey().getAlgorithm()

@@ -22,7 +22,8 @@ public class Publishers {
      * The configured zone that holds {@code host}'s owner names, if any. None for a wildcard
      * name ({@code *.pool.example.com}): it is no host a client connects to, so
      * {@code _25._tcp.*.pool...} would be a record nobody looks up, and the probe could not
-     * reach it. TODO(#4): TLSA for the MX hosts a wildcard certificate covers.
+     * reach it. The hosts the wildcard covers get its key at their own names instead
+     * ({@link HostServices#coveredBy}).
      */
     public Optional<String> zoneOf(String host) {
         if (host.startsWith("*.")) {

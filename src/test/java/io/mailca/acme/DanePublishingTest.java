@@ -320,9 +320,27 @@ class DanePublishingTest {
     @Test
     void aWildcardCertificateGetsNoTlsaAtAWildcardOwnerName() throws Exception {
         // A wildcard name is no host a client connects to: TLSA at _25._tcp.*.mx-pool2 would
-        // be junk in the zone, and probing "*.mx-pool2" an alert for ever.
+        // be junk in the zone, and probing "*.mx-pool2" an alert for ever. The hosts it covers
+        // (RFC 6125 §6.4.3) get its key at their own names: mx7, an MX exchange of the mail
+        // domain, and mx8, configured (AcmeTestServers). deep.mx7 is an MX the * cannot cover.
         var name = "*.mx-pool2.example.test";
+        var mx = new String[] {"@ MX 30 mx7.mx-pool2", "@ MX 40 deep.mx7.mx-pool2"};
+        AcmeTestServers.knot().add(KnotServer.EXAMPLE_TEST, mx);
+        try {
+            wildcardCertificate(name);
+        } finally {
+            AcmeTestServers.knot().remove(KnotServer.EXAMPLE_TEST, mx);
+        }
+    }
+
+    private void wildcardCertificate(String name) throws Exception {
         var account = AcmeHttp.register();
+        // mx7 has its own certificate too: the two follow the usual rules together.
+        var mx7 = "_25._tcp.mx7.mx-pool2.example.test";
+        var own = issue(account, Issuance.certificateKey(), "mx7.mx-pool2.example.test");
+        worker.runDue(Instant.now());
+        var ownLeaf = spki(3, own.leaf());
+        assertThat(served(mx7)).isEqualTo(sorted(ownLeaf, spki(2, own.chain().get(1))));
         var order = AcmeHttp.newOrder(account, name);
         var authzUrl = order.json().get("authorizations").get(0).asText();
         var challenge = AcmeHttp.challengeOf(account.postAsGet(authzUrl).json(), "dns-01");
@@ -341,13 +359,32 @@ class DanePublishingTest {
                 AcmeHttp.statusIsNot("processing")).json().get("status").asText())
                 .isEqualTo("valid");
 
+        var valid = account.postAsGet(order.location()).json();
+        var issued = new Issued(null, Issuance.parseChain(account.postAsGet(
+                valid.get("certificate").asText()).body()));
+
         worker.runDue(Instant.now());
+        var leaf = spki(3, issued.leaf());
+        var ca = spki(2, issued.chain().get(1));
+        // The newer key joins; mx7's own stays until a probe sees the new one + 2×TTL.
+        assertThat(served(mx7)).isEqualTo(sorted(ownLeaf, leaf, ca));
+        assertThat(served("_25._tcp.mx8.mx-pool2.example.test")).isEqualTo(sorted(leaf, ca));
+        assertThat(served("_25._tcp.deep.mx7.mx-pool2.example.test")).isEmpty();
+        assertThat(served("_25._tcp.mx-pool2.example.test")).isEmpty();
         worker.reconcile(Instant.now());
         worker.runDue(Instant.now());
         assertThat(served("_25._tcp." + name)).isEmpty();
+        assertThat(served(mx7)).isEqualTo(sorted(ownLeaf, leaf, ca));
         assertThat(QuarkusTransaction.requiringNew().call(() -> rows.pendingJobs()))
                 .noneMatch(j -> j.host.equals(name));
         assertThat(scrape()).doesNotContain(name);
+
+        // keyCompromise (RFC 5280 §5.3.1): the covered hosts' records go at once, and the
+        // DANE-TA record while the compromised certificate is unexpired; mx7 keeps its own.
+        revoke(account, issued, 1);
+        worker.runDue(Instant.now());
+        assertThat(served(mx7)).isEqualTo(List.of(ownLeaf));
+        assertThat(served("_25._tcp.mx8.mx-pool2.example.test")).isEmpty();
     }
 
     @Test

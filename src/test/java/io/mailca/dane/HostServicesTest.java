@@ -218,4 +218,20 @@ class HostServicesTest {
         assertThat(HostServices.servicesAt(HOST, published))
                 .containsExactly(SMTP, IMAPS, IMAPS_9993);
     }
+
+    @Test
+    void aWildcardCoversExactlyOneLeftMostLabel() {
+        // RFC 6125 §6.4.3: "*" is the whole left-most label and matches one label only.
+        var wildcard = "*.pool.example.com";
+        assertThat(HostServices.covers(wildcard, "mx7.pool.example.com")).isTrue();
+        assertThat(HostServices.covers(wildcard, "MX7.Pool.Example.com")).isTrue();
+        assertThat(HostServices.covers(wildcard, "pool.example.com")).isFalse();
+        assertThat(HostServices.covers(wildcard, "a.mx7.pool.example.com")).isFalse();
+        assertThat(HostServices.covers(wildcard, "mx7.otherpool.example.com")).isFalse();
+        assertThat(HostServices.covers(wildcard, wildcard)).isFalse();
+        assertThat(HostServices.wildcardOver("mx7.pool.example.com"))
+                .contains("*.pool.example.com");
+        assertThat(HostServices.wildcardOver("localhost")).isEmpty();
+        assertThat(HostServices.wildcardOver("*.pool.example.com")).isEmpty();
+    }
 }

@@ -155,6 +155,8 @@ public final class AcmeTestServers implements QuarkusTestResourceLifecycleManage
         dane.put("mailca.dane.probe.port-override.\"110\"", portProperty(DANE_POP3_PORT_PROPERTY));
         dane.put("mailca.dane.probe.port-override.\"995\"", portProperty(DANE_POP3S_PORT_PROPERTY));
         dane.put("mailca.dane.mta-sts.port", portProperty(MTA_STS_PORT_PROPERTY));
+        // A configured host that DanePublishingTest's wildcard certificate covers.
+        dane.put("mailca.dane.hosts.\"mx8.mx-pool2.example.test\".ttl", "3600");
         DANE_SRV_PORT_PROPERTIES.forEach((port, property) -> dane.put(
                 "mailca.dane.probe.port-override.\"" + port + "\"", portProperty(property)));
         return dane;
