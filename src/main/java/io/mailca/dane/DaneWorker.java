@@ -331,9 +331,10 @@ public class DaneWorker {
         QuarkusTransaction.requiringNew().run(() -> {
             var cause = rows.job(job.id()).map(j -> j.cause).orElse("wildcard");
             hosts.forEach(h -> rows.enqueue(h, cause, now));
+            // Queuing the covered hosts twice does no harm, should another worker have taken
+            // this job over meanwhile; only the finish is fenced by the claim.
             if (coverage.failures().isEmpty()) {
-                rows.job(job.id()).ifPresent(j -> j.lastError = "covers " + hosts);
-                done(job.id(), now);
+                rows.finish(job.id(), job.claim(), now, "covers " + hosts);
             }
         });
         if (!coverage.failures().isEmpty()) {
