@@ -38,8 +38,9 @@ public class DaneHealth implements HealthCheck {
             }
             for (var probe : rows.latestProbes()) {
                 if (probe.alert != null) {
-                    builder.down().withData("probe " + probe.host + ":" + probe.port,
-                            probe.alert);
+                    // One entry per address of a host that has several (issue #4).
+                    builder.down().withData("probe " + probe.host + ":" + probe.port
+                            + (probe.address == null ? "" : " " + probe.address), probe.alert);
                 }
             }
             var failing = rows.pendingJobs().stream().filter(j -> j.lastError != null).toList();

@@ -45,11 +45,12 @@ public class DaneOverview {
     }
 
     /**
-     * The newest probe of one port, speaking {@code service} there: does the served chain
-     * match the TLSA RRset?
+     * The newest probe of one port at one address of the host ({@code address}, null when
+     * none was resolved), speaking {@code service} there: does the served chain match the
+     * TLSA RRset?
      */
-    public record Probe(int port, String service, boolean matchesTlsa, boolean chainsToRoot,
-            String alert, Instant seenAt) {
+    public record Probe(int port, String service, String address, boolean matchesTlsa,
+            boolean chainsToRoot, String alert, Instant seenAt) {
     }
 
     /** A publication job not finished yet, with its last error. */
@@ -85,7 +86,8 @@ public class DaneOverview {
                             s.checkedAt)).toList();
             var probes = rows.latestProbes().stream().filter(p -> host.equals(p.host))
                     .map(p -> new Probe(p.port, HostServices.serviceName(p.service, p.port),
-                            p.matchesTlsa, p.chainsToRoot, p.alert, p.seenAt)).toList();
+                            p.address, p.matchesTlsa, p.chainsToRoot, p.alert, p.seenAt))
+                    .toList();
             var jobs = rows.pendingJobs().stream().filter(j -> host.equals(j.host))
                     .map(j -> new Job(j.id, j.cause, j.attempts, j.runAt, j.lastError))
                     .toList();

@@ -205,21 +205,37 @@ public class DaneWorker {
     }
 
     /**
-     * The key each port serves now: the one of the newest probe that read a key there. A key
-     * seen once and then replaced again (the mail server rolled back) is not served, so the
-     * older key's record stays while the host presents that key, or comes back (issue #4).
+     * The key each port serves now: the one of the newest probe round that read a key there,
+     * if every address that answered in that round served it. A key seen once and then
+     * replaced again (the mail server rolled back) is not served, so the older key's record
+     * stays while the host presents that key, or comes back (issue #4); nor is a key served
+     * that one address presents while another still presents the old key. An address that did
+     * not answer read no key: it counts for no key, and a round in which none answered leaves
+     * the port as the round before it saw it.
      *
-     * @param probes the host's probes, oldest first
+     * @param probes the host's probes, oldest first; one round's rows share their time
      */
     static Set<Seen> servedNow(List<DaneProbe> probes) {
-        var latest = new TreeMap<Integer, String>();
+        record Round(java.time.Instant at, Set<String> keys) {
+        }
+        var latest = new TreeMap<Integer, Round>();
         for (var p : probes) {
-            if (p.spkiSha256 != null) {
-                latest.put(p.port, p.spkiSha256);
+            if (p.spkiSha256 == null) {
+                continue;
             }
+            var round = latest.get(p.port);
+            if (round == null || !round.at().equals(p.seenAt)) {
+                round = new Round(p.seenAt, new HashSet<>());
+                latest.put(p.port, round);
+            }
+            round.keys().add(p.spkiSha256);
         }
         var seen = new HashSet<Seen>();
-        latest.forEach((port, spki) -> seen.add(new Seen(port, spki)));
+        latest.forEach((port, round) -> {
+            if (round.keys().size() == 1) {
+                seen.add(new Seen(port, round.keys().iterator().next()));
+            }
+        });
         return seen;
     }
 

@@ -9,6 +9,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -34,10 +35,19 @@ import org.jboss.logging.Logger;
  * expired certificate, or one no TLSA record matches, raises an alert: the most common DANE
  * outage is a renewed certificate that was never deployed. Each probe then queues a job for
  * the host, so that a superseded key's record can go once the new key is seen everywhere.
+ *
+ * <p>Every address of the host is probed, AAAA and A (at most {@link #MAX_ADDRESSES}): a name
+ * with IPv4 and IPv6, or several servers behind one name, may serve the old key on one of
+ * them, and a sending MTA may connect to any (RFC 7672 §2.2.1 tries each MX address in turn).
+ * An address that does not answer is recorded without a key and raises an alert; it neither
+ * counts as serving the new key nor hides what the others serve.
  */
 @ApplicationScoped
 public class ProbeRunner {
     private static final Logger LOG = Logger.getLogger(ProbeRunner.class);
+
+    /** Addresses probed per host at most, so that a name with many records cannot stall it. */
+    static final int MAX_ADDRESSES = 8;
 
     private final DaneRows rows;
     private final Authorities authorities;
@@ -60,9 +70,12 @@ public class ProbeRunner {
         this.metrics = metrics;
     }
 
-    /** One host and port, as probed, with the service spoken there. */
-    public record Result(String host, ServicePort service, int port, String spkiSha256,
-            boolean matchesTlsa, boolean chainsToRoot, String alert) {
+    /**
+     * One host, port and address, as probed, with the service spoken there; {@code address} is
+     * null when the host's addresses could not be resolved.
+     */
+    public record Result(String host, ServicePort service, int port, String address,
+            String spkiSha256, boolean matchesTlsa, boolean chainsToRoot, String alert) {
     }
 
     @Scheduled(every = "${mailca.dane.probe-every:15m}", delayed = "2m",
@@ -81,8 +94,34 @@ public class ProbeRunner {
         }
     }
 
-    /** Probes every configured service of {@code host}; records and returns the results. */
+    /**
+     * Probes every configured service of {@code host} at each of its addresses (or at
+     * {@code mailca.dane.probe.address}); records and returns the results.
+     */
     public List<Result> probe(String host, Instant time) {
+        var fixed = settings.probe().address().filter(s -> !s.isBlank());
+        List<InetAddress> addresses;
+        try {
+            addresses = fixed.isPresent() ? List.of(InetAddress.getByName(fixed.get()))
+                    : addresses(host);
+        } catch (IOException | DnsException e) {
+            return probe(host, time, List.of(), e.getMessage());
+        }
+        return probe(host, time, addresses, null);
+    }
+
+    /**
+     * Probes every configured service of {@code host} at exactly {@code addresses}, as
+     * {@link #probe(String, Instant)} does after resolving them; records and returns the
+     * results, one per service and address.
+     */
+    public List<Result> probe(String host, Instant time, List<InetAddress> addresses) {
+        return probe(host, time, addresses, addresses.isEmpty() ? host + " has no address"
+                : null);
+    }
+
+    private List<Result> probe(String host, Instant time, List<InetAddress> addresses,
+            String unresolved) {
         var now = time.truncatedTo(java.time.temporal.ChronoUnit.MICROS);
         HostProfile profile;
         try {
@@ -93,13 +132,24 @@ public class ProbeRunner {
         }
         var results = new ArrayList<Result>();
         for (var service : profile.services()) {
-            results.add(probe(host, service, now));
+            if (unresolved != null) {
+                var alert = "no TLS on " + host + ":" + service.port() + " (" + service + "): "
+                        + unresolved;
+                LOG.warnf("DANE probe: %s", alert);
+                results.add(new Result(host, service, service.port(), null, null, false, false,
+                        alert));
+                continue;
+            }
+            for (var address : addresses) {
+                results.add(probe(host, service, address, addresses.size() > 1, now));
+            }
         }
         QuarkusTransaction.requiringNew().run(() -> {
             for (var r : results) {
                 var row = new DaneProbe();
                 row.host = r.host();
                 row.port = r.port();
+                row.address = r.address();
                 row.service = r.service().name();
                 row.spkiSha256 = r.spkiSha256();
                 row.matchesTlsa = r.matchesTlsa();
@@ -114,18 +164,25 @@ public class ProbeRunner {
         return results;
     }
 
-    /** Connects to the port clients use for {@code service} and speaks its protocol. */
-    private Result probe(String host, ServicePort service, Instant now) {
+    /**
+     * Connects to {@code address} at the port clients use for {@code service} and speaks its
+     * protocol; alerts name the address when the host has several.
+     */
+    private Result probe(String host, ServicePort service, InetAddress address, boolean named,
+            Instant now) {
         var port = service.port();
+        var where = host + ":" + port + (named ? " [" + address.getHostAddress() + "]" : "");
+        var connectPort = settings.probe().portOverride().getOrDefault(String.valueOf(port),
+                port);
         List<X509Certificate> chain;
         try {
             chain = new TlsProbe(settings.timeout()).chain(host, service.service(),
-                    address(host, port));
-        } catch (IOException | DnsException e) {
-            var alert = "no TLS on " + host + ":" + port + " (" + service + "): "
-                    + e.getMessage();
+                    new InetSocketAddress(address, connectPort));
+        } catch (IOException e) {
+            var alert = "no TLS on " + where + " (" + service + "): " + e.getMessage();
             LOG.warnf("DANE probe: %s", alert);
-            return new Result(host, service, port, null, false, false, alert);
+            return new Result(host, service, port, address.getHostAddress(), null, false, false,
+                    alert);
         }
         var leaf = chain.get(0);
         var spki = sha256(leaf.getPublicKey().getEncoded());
@@ -155,35 +212,33 @@ public class ProbeRunner {
         var chains = expected.root() != null && chainsTo(chain, expected.root(), now);
         String alert = null;
         if (!now.isBefore(leaf.getNotAfter().toInstant())) {
-            alert = host + ":" + port + " serves an EXPIRED certificate (serial "
+            alert = where + " serves an EXPIRED certificate (serial "
                     + leaf.getSerialNumber().toString(16) + "); deploy the renewed one";
         } else if (expected.newest() != null && !expected.newest().equals(spki)
                 && expected.issued().contains(spki)) {
             // Only a key MailCA certified for this host is superseded; any other certificate
             // (self-signed, another CA's) is simply one that nothing published matches.
-            alert = host + ":" + port + " serves a superseded certificate (serial "
+            alert = where + " serves a superseded certificate (serial "
                     + leaf.getSerialNumber().toString(16) + "); the renewed one was not deployed";
         } else if (!matches) {
-            alert = host + ":" + port + " serves a certificate no published TLSA record matches";
+            alert = where + " serves a certificate no published TLSA record matches";
         }
         if (alert != null) {
             LOG.warnf("DANE probe: %s", alert);
         }
-        return new Result(host, service, port, spki, matches, chains, alert);
+        return new Result(host, service, port, address.getHostAddress(), spki, matches, chains,
+                alert);
     }
 
-    private InetSocketAddress address(String host, int port) throws DnsException, IOException {
-        var connectPort = settings.probe().portOverride().getOrDefault(String.valueOf(port),
-                port);
-        var fixed = settings.probe().address().filter(s -> !s.isBlank());
-        if (fixed.isPresent()) {
-            return new InetSocketAddress(fixed.get(), connectPort);
-        }
+    /** The host's AAAA and A addresses, at most {@link #MAX_ADDRESSES}, IPv6 first. */
+    private List<InetAddress> addresses(String host) throws DnsException {
         var addresses = dns.addresses(host);
-        if (addresses.isEmpty()) {
-            throw new IOException(host + " has no address");
+        if (addresses.size() > MAX_ADDRESSES) {
+            LOG.warnf("DANE probe: %s has %d addresses; probing the first %d", host,
+                    addresses.size(), MAX_ADDRESSES);
+            return addresses.subList(0, MAX_ADDRESSES);
         }
-        return new InetSocketAddress(addresses.get(0), connectPort);
+        return addresses;
     }
 
     /** True when a record matches: DANE-EE the leaf, DANE-TA a CA certificate of the chain. */

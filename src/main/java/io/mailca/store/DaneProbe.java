@@ -21,6 +21,9 @@ public class DaneProbe extends PanacheEntityBase {
 
     public int port;
 
+    /** The address connected to, {@code 2001:db8::25}; null when none was resolved, or before. */
+    public String address;
+
     /** The service probed on the port, {@code imaps}; null in probes from before. */
     public String service;
 

@@ -58,6 +58,8 @@ class DanePublishingTest {
     @Inject
     DaneRows rows;
     @Inject
+    io.mailca.dns.DnsClient dns;
+    @Inject
     @io.smallrye.health.api.Wellness
     DaneHealth health;
 
@@ -315,6 +317,89 @@ class DanePublishingTest {
         // The host presents the old key again: its record comes back (the probe alerts on).
         worker.runDue(twoTtl.plusSeconds(1));
         assertThat(served("_25._tcp." + host)).isEqualTo(sorted(oldLeaf, newLeaf, ca));
+    }
+
+    @Test
+    void supersededKeyStaysWhileAnyAddressOfTheHostStillServesIt() throws Exception {
+        // Two servers behind one name: mx-dane-pair has two A records (after validation, which
+        // reaches the zone's wildcard 127.0.0.1), each address an SMTP server of its own.
+        var host = "mx-dane-pair.example.test";
+        var account = AcmeHttp.register();
+        var first = issue(account, Issuance.certificateKey(), host);
+        var second = issue(account, Issuance.certificateKey(), host);
+        var t = Instant.now();
+        worker.runDue(t);
+        var oldLeaf = spki(3, first.leaf());
+        var newLeaf = spki(3, second.leaf());
+        var ca = spki(2, first.chain().get(1));
+        assertThat(served("_25._tcp." + host)).isEqualTo(sorted(oldLeaf, newLeaf, ca));
+
+        var renewed = java.net.InetAddress.getByName("127.0.0.41");
+        var stale = java.net.InetAddress.getByName("127.0.0.42");
+        AcmeTestServers.knot().replace(KnotServer.EXAMPLE_TEST, "mx-dane-pair 60 A 127.0.0.41",
+                "mx-dane-pair 60 A 127.0.0.42");
+        var port = smtp.port();
+        try (var atRenewed = new StartTlsSmtpServer(renewed, port)) {
+            atRenewed.serve(second.key().getPrivate(), second.chain());
+            // The host's addresses as MailCA's resolver (the test Knot) gives them.
+            var addresses = dns.addresses(host);
+            assertThat(addresses).containsExactlyInAnyOrder(renewed, stale);
+            var twoTtl = t.plus(Duration.ofHours(2));
+            try (var atStale = new StartTlsSmtpServer(stale, port)) {
+                atStale.serve(first.key().getPrivate(), first.chain());
+                // One address serves the new key, the other the old: the old record stays after
+                // 2×TTL (2 h), and the stale address alerts, named.
+                var results = probe.probe(host, twoTtl, addresses);
+                assertThat(results).hasSize(2).allSatisfy(r -> {
+                    assertThat(r.port()).isEqualTo(25);
+                    if (r.address().equals("127.0.0.41")) {
+                        assertThat(r.spkiSha256()).isEqualTo(newLeaf.substring(6));
+                        assertThat(r.alert()).isNull();
+                    } else {
+                        assertThat(r.address()).isEqualTo("127.0.0.42");
+                        assertThat(r.spkiSha256()).isEqualTo(oldLeaf.substring(6));
+                        assertThat(r.alert()).isEqualTo(host + ":25 [127.0.0.42] serves a"
+                                + " superseded certificate (serial " + first.serial()
+                                + "); the renewed one was not deployed");
+                    }
+                });
+                worker.runDue(twoTtl);
+                assertThat(served("_25._tcp." + host)).isEqualTo(sorted(oldLeaf, newLeaf, ca));
+            }
+
+            // The stale address down: it serves no key and alerts; the port is judged by the
+            // address that answered, which serves the new key.
+            var results = probe.probe(host, twoTtl.plusSeconds(1), addresses);
+            assertThat(results).filteredOn(r -> r.address().equals("127.0.0.42"))
+                    .singleElement().satisfies(r -> {
+                        assertThat(r.spkiSha256()).isNull();
+                        assertThat(r.alert()).startsWith("no TLS on " + host
+                                + ":25 [127.0.0.42] (smtp");
+                    });
+            worker.runDue(twoTtl.plusSeconds(1));
+            assertThat(served("_25._tcp." + host)).isEqualTo(sorted(newLeaf, ca));
+
+            // Back with the old key: its record comes back.
+            try (var atStale = new StartTlsSmtpServer(stale, port)) {
+                atStale.serve(first.key().getPrivate(), first.chain());
+                probe.probe(host, twoTtl.plusSeconds(2), addresses);
+                worker.runDue(twoTtl.plusSeconds(2));
+                assertThat(served("_25._tcp." + host)).isEqualTo(sorted(oldLeaf, newLeaf, ca));
+
+                // Both addresses serve the new key: the old record goes.
+                atStale.serve(second.key().getPrivate(), second.chain());
+                results = probe.probe(host, twoTtl.plusSeconds(3), addresses);
+                assertThat(results).hasSize(2).allSatisfy(r -> {
+                    assertThat(r.spkiSha256()).isEqualTo(newLeaf.substring(6));
+                    assertThat(r.alert()).isNull();
+                });
+                worker.runDue(twoTtl.plusSeconds(3));
+                assertThat(served("_25._tcp." + host)).isEqualTo(sorted(newLeaf, ca));
+            }
+        } finally {
+            AcmeTestServers.knot().delete(KnotServer.EXAMPLE_TEST, "mx-dane-pair",
+                    org.xbill.DNS.Type.A);
+        }
     }
 
     @Test

@@ -190,4 +190,44 @@ class DesiredRrsetTest {
                 "_465._tcp.mx1.example.test", "_993._tcp.mx1.example.test",
                 "_110._tcp.mx1.example.test", "_9993._tcp.mx1.example.test");
     }
+
+    /** One probe row: {@code spki} null for an address that did not answer. */
+    private static io.mailca.store.DaneProbe row(int port, String address, String spki,
+            Instant at) {
+        var row = new io.mailca.store.DaneProbe();
+        row.host = HOST;
+        row.port = port;
+        row.address = address;
+        row.spkiSha256 = spki;
+        row.seenAt = at;
+        return row;
+    }
+
+    @Test
+    void aPortServesAKeyOnlyWhenEveryAddressThatAnsweredInTheNewestRoundServedIt() {
+        var t1 = T0.plusSeconds(1);
+        var t2 = T0.plusSeconds(2);
+        // Both addresses renewed on 25; on 587 one address still serves the old key.
+        assertThat(DaneWorker.servedNow(List.of(
+                row(25, "127.0.0.41", "old", T0), row(25, "127.0.0.42", "old", T0),
+                row(587, "127.0.0.41", "old", T0), row(587, "127.0.0.42", "old", T0),
+                row(25, "127.0.0.41", "new", t1), row(25, "127.0.0.42", "new", t1),
+                row(587, "127.0.0.41", "new", t1), row(587, "127.0.0.42", "old", t1))))
+                .containsExactly(new Seen(25, "new"));
+        // An address that did not answer counts for no key; the one that answered decides.
+        assertThat(DaneWorker.servedNow(List.of(
+                row(25, "127.0.0.41", "old", T0), row(25, "127.0.0.42", "old", T0),
+                row(25, "127.0.0.41", "new", t1), row(25, "127.0.0.42", null, t1))))
+                .containsExactly(new Seen(25, "new"));
+        // A round in which no address answered leaves the round before, mixed or not.
+        assertThat(DaneWorker.servedNow(List.of(
+                row(25, "127.0.0.41", "new", t1), row(25, "127.0.0.42", "old", t1),
+                row(25, "127.0.0.41", null, t2), row(25, "127.0.0.42", null, t2))))
+                .isEmpty();
+        // A rollback on one address after both were renewed: the new key is served no more.
+        assertThat(DaneWorker.servedNow(List.of(
+                row(25, "127.0.0.41", "new", t1), row(25, "127.0.0.42", "new", t1),
+                row(25, "127.0.0.41", "new", t2), row(25, "127.0.0.42", "old", t2))))
+                .isEmpty();
+    }
 }
