@@ -120,6 +120,7 @@ public class DaneWorker {
         return QuarkusTransaction.requiringNew().call(() -> {
             // Finished jobs are history for a week, then go, so the outbox stays small.
             rows.purgeDone(now.minus(Duration.ofDays(7)));
+            rows.purgeProbes(now.minus(Duration.ofDays(7)));
             var pending = new HashSet<String>();
             rows.pendingJobs().forEach(j -> pending.add(j.host));
             var queued = 0;

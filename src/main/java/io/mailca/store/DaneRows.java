@@ -99,6 +99,17 @@ public class DaneRows {
         return DaneJob.delete("state = ?1 and finishedAt < ?2", DaneJob.DONE, cutoff);
     }
 
+    /**
+     * Deletes probe observations older than {@code cutoff} for which a later observation of
+     * the same host and port read a key, so that the table stays small while the newest run
+     * that saw a key (what a rollover waits on) is always kept.
+     */
+    public long purgeProbes(Instant cutoff) {
+        return DaneProbe.delete("delete from DaneProbe p where p.seenAt < ?1 and exists"
+                + " (select 1 from DaneProbe q where q.host = p.host and q.port = p.port"
+                + " and q.spkiSha256 is not null and q.seenAt > p.seenAt)", cutoff);
+    }
+
     /** Jobs not done yet, oldest first. */
     public List<DaneJob> pendingJobs() {
         return DaneJob.list("state = ?1 order by id", DaneJob.PENDING);

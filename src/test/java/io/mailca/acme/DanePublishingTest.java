@@ -176,6 +176,43 @@ class DanePublishingTest {
     }
 
     @Test
+    void probeHistoryIsPurgedButTheNewestRunThatSawAKeyStays() {
+        var host = "mx-probe-purge.example.test";
+        var t0 = Instant.parse("2026-01-01T00:00:00Z");
+        QuarkusTransaction.requiringNew().run(() -> {
+            rows.add(probeRow(host, 25, "aa", t0));
+            rows.add(probeRow(host, 25, "bb", t0.plus(Duration.ofDays(1))));
+            // The newest runs read no key (the host was down): the last key seen must stay.
+            rows.add(probeRow(host, 25, null, t0.plus(Duration.ofDays(2))));
+            rows.add(probeRow(host, 25, null, t0.plus(Duration.ofDays(3))));
+            rows.add(probeRow(host, 587, "cc", t0));
+        });
+
+        QuarkusTransaction.requiringNew().run(
+                () -> rows.purgeProbes(t0.plus(Duration.ofDays(30))));
+
+        var left = QuarkusTransaction.requiringNew().call(() -> rows.probesOf(host).stream()
+                .map(p -> p.port + " " + p.spkiSha256 + " " + p.seenAt).toList());
+        assertThat(left).containsExactlyInAnyOrder(
+                "25 bb " + t0.plus(Duration.ofDays(1)),
+                "25 null " + t0.plus(Duration.ofDays(2)),
+                "25 null " + t0.plus(Duration.ofDays(3)),
+                "587 cc " + t0);
+        QuarkusTransaction.requiringNew().run(
+                () -> io.mailca.store.DaneProbe.delete("host", host));
+    }
+
+    private static io.mailca.store.DaneProbe probeRow(String host, int port, String spki,
+            Instant seenAt) {
+        var row = new io.mailca.store.DaneProbe();
+        row.host = host;
+        row.port = port;
+        row.spkiSha256 = spki;
+        row.seenAt = seenAt;
+        return row;
+    }
+
+    @Test
     void issuancePublishesEveryPortKeepsOthersAndKeyReuseSendsNothing() throws Exception {
         var host = "mx-dane1.example.test";
         var account = AcmeHttp.register();
