@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 
 /**
  * What an operator sees of DANE per mail host: the TLSA records MailCA keeps published, what
@@ -65,16 +66,22 @@ public class DaneOverview {
             List<Probe> probes, List<Job> pendingJobs, List<MtaStsCheck.Finding> mtaSts) {
     }
 
-    /** The hosts MailCA has certified, which are the hosts DANE is kept for. */
+    /**
+     * The hosts DANE is kept for: the names MailCA has certified, and the hosts that carry
+     * MailCA's records without a certificate of their own (covered by a wildcard).
+     */
     public List<String> hosts() {
-        return QuarkusTransaction.requiringNew()
-                .call(() -> rows.certificateNames().stream().sorted().toList());
+        return QuarkusTransaction.requiringNew().call(() -> {
+            var names = new TreeSet<>(rows.certificateNames());
+            rows.allCurrentRecords().forEach(r -> names.add(r.host));
+            return List.copyOf(names);
+        });
     }
 
-    /** One host's DANE state, or empty when MailCA never certified it. */
+    /** One host's DANE state, or empty when MailCA never certified it nor published for it. */
     public Optional<Host> host(String host) {
         return QuarkusTransaction.requiringNew().call(() -> {
-            if (rows.certificatesFor(host).isEmpty()) {
+            if (rows.certificatesFor(host).isEmpty() && rows.recordsOfHost(host).isEmpty()) {
                 return Optional.<Host>empty();
             }
             var desired = rows.recordsOfHost(host).stream().filter(r -> r.withdrawnAt == null)

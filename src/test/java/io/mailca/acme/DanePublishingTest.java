@@ -3,6 +3,7 @@ package io.mailca.acme;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mailca.dane.DaneHealth;
+import io.mailca.dane.DaneOverview;
 import io.mailca.dane.DaneWorker;
 import io.mailca.dane.ProbeRunner;
 import io.mailca.dane.Publishers;
@@ -57,6 +58,8 @@ class DanePublishingTest {
     Publishers publishers;
     @Inject
     DaneRows rows;
+    @Inject
+    DaneOverview overview;
     @Inject
     io.mailca.dns.DnsClient dns;
     @Inject
@@ -500,6 +503,12 @@ class DanePublishingTest {
         assertThat(QuarkusTransaction.requiringNew().call(() -> rows.pendingJobs()))
                 .noneMatch(j -> j.host.equals(name));
         assertThat(scrape()).doesNotContain(name);
+        // A host covered only by the wildcard is a DANE host of its own in the admin view.
+        var mx8 = "mx8.mx-pool2.example.test";
+        assertThat(overview.hosts()).contains(mx8);
+        assertThat(overview.host(mx8).orElseThrow().desired())
+                .extracting(DaneOverview.Record::rdata)
+                .containsExactlyInAnyOrder(leaf, ca);
 
         // keyCompromise (RFC 5280 §5.3.1): the covered hosts' records go at once, and the
         // DANE-TA record while the compromised certificate is unexpired; mx7 keeps its own.
