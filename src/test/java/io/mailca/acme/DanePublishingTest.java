@@ -159,17 +159,7 @@ class DanePublishingTest {
 
     /** The TLSA RRset Knot serves, in presentation form, sorted. */
     static List<String> served(String owner) {
-        var result = new ArrayList<String>();
-        for (var line : knot.kdig("+short", owner, "TLSA").split("\n")) {
-            if (!line.isBlank()) {
-                // kdig splits long hex into words.
-                var parts = line.trim().split("\\s+", 4);
-                result.add(parts[0] + " " + parts[1] + " " + parts[2] + " "
-                        + parts[3].replaceAll("\\s", "").toLowerCase());
-            }
-        }
-        result.sort(null);
-        return result;
+        return knot.tlsa(owner);
     }
 
     static List<String> sorted(String... records) {

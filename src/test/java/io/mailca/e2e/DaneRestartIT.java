@@ -26,7 +26,6 @@ import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -120,8 +119,8 @@ class DaneRestartIT {
                 var expected = List.of(openssl("3 1 1 ", chain.get(0), tmp),
                         openssl("2 1 1 ", chain.get(1), tmp));
                 var owner = "_25._tcp." + HOST;
-                await("the TLSA RRset in Knot", () -> tlsa(knot, owner).size() >= 2);
-                assertThat(tlsa(knot, owner)).as(mailca.logOfCurrentRun())
+                await("the TLSA RRset in Knot", () -> knot.tlsa(owner).size() >= 2);
+                assertThat(knot.tlsa(owner)).as(mailca.logOfCurrentRun())
                         .containsExactlyInAnyOrderElementsOf(expected);
                 assertThat(knot.kdig("+dnssec", "+noall", "+answer", owner, "TLSA"))
                         .contains("RRSIG\tTLSA");
@@ -228,18 +227,6 @@ class DaneRestartIT {
         return prefix + result.output().trim().split("\\s+")[0];
     }
 
-    /** The TLSA RRset Knot serves at {@code owner}, in presentation form, hex in lower case. */
-    private static List<String> tlsa(KnotServer knot, String owner) {
-        var result = new ArrayList<String>();
-        for (var line : knot.kdig("+short", owner, "TLSA").split("\n")) {
-            if (!line.isBlank()) {
-                var parts = line.trim().split("\\s+", 4);
-                result.add(parts[0] + " " + parts[1] + " " + parts[2] + " "
-                        + parts[3].replaceAll("\\s", "").toLowerCase());
-            }
-        }
-        return result;
-    }
 
     private static KeyPair ecKey() throws Exception {
         var generator = KeyPairGenerator.getInstance("EC");

@@ -8,8 +8,6 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real IMAP and POP3 server for tests: Debian's Dovecot as a throwaway instance in the
@@ -70,21 +68,13 @@ public final class DovecotServer implements AutoCloseable {
 
     /** What Dovecot has logged so far, for a failing test's message. */
     public String log() {
-        try {
-            return Files.readString(dir.resolve("dovecot.log"));
-        } catch (IOException e) {
-            return "(no log: " + e.getMessage() + ")";
-        }
+        return Daemons.log(dir.resolve("dovecot.log"));
     }
 
     @Override
     public synchronized void close() {
         stop();
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // A temp directory left behind is harmless.
-        }
+        Daemons.deleteTree(dir);
     }
 
     private void stop() {
@@ -92,15 +82,7 @@ public final class DovecotServer implements AutoCloseable {
             return;
         }
         // SIGTERM: the master stops its children and removes its sockets.
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        Daemons.stop(process, Duration.ofSeconds(10));
         process = null;
     }
 

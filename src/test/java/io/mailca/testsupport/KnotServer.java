@@ -14,9 +14,9 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -205,6 +205,23 @@ public final class KnotServer implements AutoCloseable {
     }
 
     /**
+     * The TLSA RRset served at {@code owner}, one {@code "U S M hex"} line each, hex in lower
+     * case, sorted: kdig splits long hex into words, which this joins again.
+     */
+    public List<String> tlsa(String owner) {
+        var result = new ArrayList<String>();
+        for (var line : kdig("+short", owner, "TLSA").split("\n")) {
+            if (!line.isBlank()) {
+                var parts = line.trim().split("\\s+", 4);
+                result.add(parts[0] + " " + parts[1] + " " + parts[2] + " "
+                        + parts[3].replaceAll("\\s", "").toLowerCase(Locale.ROOT));
+            }
+        }
+        result.sort(null);
+        return result;
+    }
+
+    /**
      * Runs {@code kdig @127.0.0.1 -p PORT args...} and returns its standard output, for example
      * {@code kdig("+short", "mx1.example.test", "A")} or {@code kdig("+dnssec", ...)}.
      */
@@ -252,31 +269,19 @@ public final class KnotServer implements AutoCloseable {
 
     /** What knotd has logged so far, for a failing test's message. */
     public String log() {
-        try {
-            return Files.readString(dir.resolve("knotd.log"));
-        } catch (IOException e) {
-            return "(no log: " + e.getMessage() + ")";
-        }
+        return Daemons.log(dir.resolve("knotd.log"));
     }
 
     /** Stops knotd and removes its directory. */
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        Daemons.stop(process, Duration.ofSeconds(5));
         try {
             Runtime.getRuntime().removeShutdownHook(killOnExit);
         } catch (IllegalStateException alreadyExiting) {
             // The hook runs anyway.
         }
-        deleteTree(dir);
+        Daemons.deleteTree(dir);
     }
 
     private SimpleResolver resolver() {
@@ -312,14 +317,6 @@ public final class KnotServer implements AutoCloseable {
     private static IOException missing(String program, IOException cause) {
         return new IOException(program + " is not installed or not on PATH: "
                 + "apt-get install knot knot-dnsutils", cause);
-    }
-
-    private static void deleteTree(Path root) {
-        try (var paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // A temp directory left behind is harmless.
-        }
     }
 
     /** Zones and options of a server to start. */
@@ -426,7 +423,7 @@ public final class KnotServer implements AutoCloseable {
                         .redirectOutput(dir.resolve("knotd.log").toFile())
                         .start();
             } catch (IOException e) {
-                deleteTree(dir);
+                Daemons.deleteTree(dir);
                 throw new IllegalStateException(missing(KNOTD, e).getMessage(), e);
             }
             var server = new KnotServer(dir, port, tsigKeyName, secret, process);

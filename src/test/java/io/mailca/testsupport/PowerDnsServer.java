@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -179,31 +178,19 @@ public final class PowerDnsServer implements AutoCloseable {
 
     /** What pdns_server has logged so far, for a failing test's message. */
     public String log() {
-        try {
-            return Files.readString(dir.resolve("pdns.log"));
-        } catch (IOException e) {
-            return "(no log: " + e.getMessage() + ")";
-        }
+        return Daemons.log(dir.resolve("pdns.log"));
     }
 
     /** Stops pdns_server and removes its directory. */
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        Daemons.stop(process, Duration.ofSeconds(5));
         try {
             Runtime.getRuntime().removeShutdownHook(killOnExit);
         } catch (IllegalStateException alreadyExiting) {
             // The hook runs anyway.
         }
-        deleteTree(dir);
+        Daemons.deleteTree(dir);
     }
 
     private static String run(List<String> command, Path input) {
@@ -229,14 +216,6 @@ public final class PowerDnsServer implements AutoCloseable {
     private static IOException missing(String program, IOException cause) {
         return new IOException(program + " is not installed or not on PATH: "
                 + "apt-get install pdns-server pdns-backend-sqlite3 sqlite3", cause);
-    }
-
-    private static void deleteTree(Path root) {
-        try (var paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // A temp directory left behind is harmless.
-        }
     }
 
     /** Zones of a server to start. */
@@ -311,7 +290,7 @@ public final class PowerDnsServer implements AutoCloseable {
                     }
                 }
             } catch (IOException | RuntimeException e) {
-                deleteTree(dir);
+                Daemons.deleteTree(dir);
                 throw e instanceof IOException io ? new UncheckedIOException(io)
                         : (RuntimeException) e;
             }
@@ -323,7 +302,7 @@ public final class PowerDnsServer implements AutoCloseable {
                         .redirectOutput(dir.resolve("pdns.log").toFile())
                         .start();
             } catch (IOException e) {
-                deleteTree(dir);
+                Daemons.deleteTree(dir);
                 throw new IllegalStateException(missing(PDNS_SERVER, e).getMessage(), e);
             }
             var server = new PowerDnsServer(dir, dnsPort, apiPort, apiKey, process);
